@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where capture bytes come from: a memory-mapped file, or a stream (standard input, a pipe) read in chunks.
+///
+/// `peek(n)` returns a view of the next `n` bytes, valid until the next `peek`/`advance`; for a mapped file it
+/// points into the mapping (no copy), for a stream into a reusable buffer that grows only to the largest record.
+public final class ByteSource {
+    public enum Backing {
+        case mapped(MappedFile)
+        case stream(fd: Int32)
+    }
+
+    /// Largest single record or block a stream may ask for; anything larger is treated as a corrupt length.
+    public static let maximumRecordSize = 64 << 20
+
+    private let mapped: MappedFile?
+    private let fd: Int32
+    private var base: UnsafeRawPointer?
+    private var count: Int
+    /// Offset of the read position: in the mapping, or in the stream buffer.
+    private var cursor: Int = 0
+    /// Stream mode: the buffer and how many bytes it holds.
+    private var buffer: UnsafeMutableRawPointer?
+    private var capacity: Int = 0
+    private var streamEOF = false
+    /// Bytes consumed before the current buffer start (stream mode).
+    private var consumedBefore: Int64 = 0
+    public private(set) var readError: String?
+
+    public init(_ backing: Backing) {
+        switch backing {
+        case .mapped(let file):
+            mapped = file
+            fd = -1
+            base = file.bytes.baseAddress.map { UnsafeRawPointer($0) }
+            count = file.bytes.count
+        case .stream(let fd):
+            mapped = nil
+            self.fd = fd
+            base = nil
+            count = 0
+        }
+    }
+
+    deinit { buffer?.deallocate() }
+
+    /// Absolute offset of the read position from the start of the capture.
+    public var position: Int64 { consumedBefore + Int64(cursor) }
+
+    /// Total size when known (mapped file).
+    public var totalSize: Int64? { mapped.map { Int64($0.bytes.count) } }
+
+    /// Bytes available right now at the read position without further reading.
+    public var buffered: Int { count - cursor }
+
+    /// A view of the next `n` bytes, or `nil` when the capture ends first (then `buffered` tells how many remain).
+    @inline(__always)
+    public func peek(_ n: Int) -> UnsafeRawBufferPointer? {
+        if count - cursor >= n {
+            return UnsafeRawBufferPointer(start: base! + cursor, count: n)
+        }
+        if mapped != nil { return nil }
+        return refill(n)
+    }
+
+    /// Everything left up to `n` bytes (used for a truncated last record).
+    public func peekAvailable(upTo n: Int) -> UnsafeRawBufferPointer {
+        if count - cursor < n, mapped == nil { _ = refill(n) }
+        let avail = min(n, count - cursor)
+        guard avail > 0, let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + cursor, count: avail)
+    }
+
+    @inline(__always)
+    public func advance(_ n: Int) {
+        cursor += min(n, count - cursor)
+    }
+
+    private func refill(_ n: Int) -> UnsafeRawBufferPointer? {
+        guard n <= ByteSource.maximumRecordSize else { return nil }
+        // Move the unread tail to the front.
+        let unread = count - cursor
+        if let buffer, cursor > 0 {
+            if unread > 0 { memmove(buffer, buffer + cursor, unread) }
+            consumedBefore += Int64(cursor)
+            cursor = 0
+            count = unread
+        }
+        if capacity < n {
+            let newCapacity = max(n, max(capacity * 2, 1 << 20))
+            let nb = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+            if let buffer, unread > 0 { nb.copyMemory(from: buffer + cursor, byteCount: unread) }
+            buffer?.deallocate()
+            buffer = nb
+            capacity = newCapacity
+            if cursor > 0 { consumedBefore += Int64(cursor); cursor = 0; count = unread }
+        }
+        base = UnsafeRawPointer(buffer!)
+        while count - cursor < n && !streamEOF {
+            let r = read(fd, buffer! + count, capacity - count)
+            if r > 0 {
+                count += r
+            } else if r == 0 {
+                streamEOF = true
+            } else if errno == EINTR {
+                continue
+            } else {
+                readError = String(cString: strerror(errno))
+                streamEOF = true
+            }
+        }
+        guard count - cursor >= n else { return nil }
+        return UnsafeRawBufferPointer(start: base! + cursor, count: n)
+    }
+}

@@ -1,0 +1,106 @@
+import CaptureInput
+
+/// An IPv4 or IPv6 address stored inline (no heap), hashable, printable in the usual text forms.
+public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The 16 address bytes in network order as two big-endian halves; IPv4 uses the low 32 bits of `lo`.
+    public var hi: UInt64
+    public var lo: UInt64
+    public var isIPv6: Bool
+
+    @inlinable
+    public init(hi: UInt64, lo: UInt64, isIPv6: Bool) {
+        self.hi = hi
+        self.lo = lo
+        self.isIPv6 = isIPv6
+    }
+
+    @inlinable
+    public static func v4(_ value: UInt32) -> IPAddress { IPAddress(hi: 0, lo: UInt64(value), isIPv6: false) }
+
+    /// Reads 4 (IPv4) or 16 (IPv6) bytes at `offset`; the caller has checked the length.
+    @inlinable
+    public static func read(_ b: UnsafeRawBufferPointer, at offset: Int, v6: Bool) -> IPAddress {
+        if v6 {
+            let hi = UInt64(b.be32(offset)) << 32 | UInt64(b.be32(offset + 4))
+            let lo = UInt64(b.be32(offset + 8)) << 32 | UInt64(b.be32(offset + 12))
+            return IPAddress(hi: hi, lo: lo, isIPv6: true)
+        }
+        return .v4(b.be32(offset))
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        if a.isIPv6 != b.isIPv6 { return !a.isIPv6 }
+        return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo
+    }
+
+    public var description: String {
+        if !isIPv6 {
+            let v = UInt32(truncatingIfNeeded: lo)
+            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        }
+        // RFC 5952: lower-case hex, longest run of two or more zero groups as "::".
+        var groups = [UInt16](repeating: 0, count: 8)
+        for i in 0..<4 {
+            groups[i] = UInt16(truncatingIfNeeded: hi >> UInt64(48 - 16 * i))
+            groups[i + 4] = UInt16(truncatingIfNeeded: lo >> UInt64(48 - 16 * i))
+        }
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
+                i = j
+            } else { i += 1 }
+        }
+        // IPv4-mapped ::ffff:a.b.c.d
+        if hi == 0 && (lo >> 32) == 0xffff {
+            let v = UInt32(truncatingIfNeeded: lo)
+            return "::ffff:\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        }
+        var out = ""
+        i = 0
+        while i < 8 {
+            if i == bestStart {
+                out += "::"
+                i += bestLen
+                continue
+            }
+            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
+            out += String(groups[i], radix: 16)
+            i += 1
+        }
+        return out
+    }
+}
+
+/// One side of a conversation.
+public struct Endpoint: Hashable, Sendable, Comparable {
+    public var address: IPAddress
+    public var port: UInt16
+    @inlinable public init(address: IPAddress, port: UInt16) { self.address = address; self.port = port }
+    public static func < (a: Endpoint, b: Endpoint) -> Bool { a.address != b.address ? a.address < b.address : a.port < b.port }
+}
+
+/// A transport conversation key, the same for both directions: the two endpoints in canonical (sorted) order.
+public struct FlowKey: Hashable, Sendable {
+    public var low: Endpoint
+    public var high: Endpoint
+    public var transport: UInt8
+
+    /// The key and whether `source` is the `low` endpoint.
+    @inlinable
+    public static func make(source: Endpoint, destination: Endpoint, transport: UInt8) -> (FlowKey, sourceIsLow: Bool) {
+        if source < destination {
+            return (FlowKey(low: source, high: destination, transport: transport), true)
+        }
+        return (FlowKey(low: destination, high: source, transport: transport), false)
+    }
+
+    @inlinable
+    public init(low: Endpoint, high: Endpoint, transport: UInt8) {
+        self.low = low
+        self.high = high
+        self.transport = transport
+    }
+}

@@ -1,0 +1,182 @@
+import CaptureInput
+import PacketDecoding
+import TLSParsing
+import Fingerprints
+
+/// Runs the pipeline on one capture: packets → decoding → TCP reassembly → TLS → fingerprints → events.
+///
+/// Per packet the hot path does no heap allocation once a flow is known uninteresting: the packet is a view into
+/// the mapped file, decoding writes into a reused struct, the flow lookup hashes an inline key, and a flow whose
+/// analysis is over is only counted.
+public final class CaptureAnalyzer {
+    public let limits: AnalysisLimits
+    public let sink: EventSink
+    let captureName: String
+    private let reassembler: TCPReassembler
+    private var decoder: PacketDecoder
+    private var decoded = DecodedPacket()
+    private(set) var summary: CaptureSummary
+    /// The packet being processed (events take their frame and time from it).
+    private var frame = 0
+    private var seconds: Int64 = 0
+    private var nanoseconds: UInt32 = 0
+    var counters: [String: Int] = [:]
+    private var lastLinkType: UInt32 = .max
+    private var lastLinkCount = 0
+
+    public init(captureName: String, format: String, fileSize: Int64?, limits: AnalysisLimits = .init(), sink: EventSink) {
+        self.limits = limits
+        self.sink = sink
+        self.captureName = captureName
+        self.reassembler = TCPReassembler(limits: limits.reassembly)
+        self.decoder = PacketDecoder(fragmentLimits: limits.fragments)
+        self.summary = CaptureSummary(capture: captureName, format: format, fileSize: fileSize, limits: limits)
+        for name in PipelineCounter.all { counters[name] = 0 }
+    }
+
+    /// Analyses every packet of `reader`, then emits the capture summary and returns it.
+    @discardableResult
+    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink) -> CaptureSummary {
+        let analyzer = CaptureAnalyzer(captureName: name, format: reader.format.rawValue, fileSize: reader.source.totalSize,
+                                       limits: limits, sink: sink)
+        while let packet = reader.next() {
+            analyzer.process(packet)
+        }
+        return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
+    }
+
+    /// Processes one packet.
+    public func process(_ packet: CapturedPacket) {
+        frame = packet.frameNumber
+        seconds = packet.seconds
+        nanoseconds = packet.nanoseconds
+        if summary.firstSeconds == nil {
+            summary.firstSeconds = packet.seconds
+            summary.firstNanoseconds = packet.nanoseconds
+        }
+        summary.lastSeconds = packet.seconds
+        summary.lastNanoseconds = packet.nanoseconds
+        summary.packets += 1
+        summary.bytes += Int64(packet.data.count)
+        if packet.linkType.rawValue != lastLinkType {
+            flushLinkCount()
+            lastLinkType = packet.linkType.rawValue
+        }
+        lastLinkCount += 1
+
+        guard decoder.decode(packet, into: &decoded) == .decoded else { return }
+        switch decoded.transport {
+        case IPProtocolNumber.tcp:
+            summary.tcpPackets += 1
+            reassembler.process(decoded, now: packet.seconds, sink: self)
+        case IPProtocolNumber.udp:
+            summary.udpPackets += 1
+        default:
+            break
+        }
+    }
+
+    private func flushLinkCount() {
+        if lastLinkCount > 0 {
+            summary.linkTypes[LinkType(rawValue: lastLinkType).description, default: 0] += lastLinkCount
+        }
+        lastLinkCount = 0
+    }
+
+    /// Ends all flows, emits the summary event and returns it.
+    public func finish(readerCounters: CaptureCounters, stoppedEarly: Bool) -> CaptureSummary {
+        reassembler.finish(sink: self)
+        flushLinkCount()
+        var s = summary
+        s.flows = reassembler.counters.flowsCreated
+        s.truncated = readerCounters.truncatedRecords > 0 || stoppedEarly
+        var c = counters
+        c["capture_truncated_records"] = readerCounters.truncatedRecords
+        c["capture_oversized_records"] = readerCounters.oversizedRecords
+        c["capture_malformed_blocks"] = readerCounters.malformedBlocks
+        c["capture_skipped_blocks"] = readerCounters.skippedBlocks
+        c["capture_unknown_interface"] = readerCounters.unknownInterface
+        c["capture_trailing_bytes"] = Int(readerCounters.trailingBytes)
+        c["capture_stopped_early"] = stoppedEarly ? 1 : 0
+        let d = decoder.counters
+        c["decode_unsupported_link_type"] = d.unsupportedLinkType
+        c["decode_not_ip"] = d.notIP
+        c["decode_other_transport"] = d.otherTransport
+        c["decode_truncated_packets"] = d.truncatedPackets
+        for layer in ["link", "vlan", "pppoe", "mpls", "ipv4", "ipv6", "ipv6_extension", "tcp", "udp", "gre", "erspan", "vxlan", "tunnel_depth"] {
+            c["decode_malformed_\(layer)"] = d.malformed[layer] ?? 0
+        }
+        c["ip_fragments_ipv4"] = d.ipv4Fragments
+        c["ip_fragments_ipv6"] = d.ipv6Fragments
+        c["ip_datagrams_reassembled"] = d.datagramsReassembled
+        c["ip_fragments_dropped"] = d.fragmentsDropped
+        c["ip_fragment_datagrams_evicted"] = decoder.fragments.evicted
+        c["tunnel_gre"] = d.greDecapsulated
+        c["tunnel_erspan"] = d.erspanDecapsulated
+        c["tunnel_vxlan"] = d.vxlanDecapsulated
+        c["tunnel_ip_in_ip"] = d.ipInIPDecapsulated
+        let r = reassembler.counters
+        c["tcp_segments"] = r.segments
+        c["tcp_flows_evicted"] = r.flowsEvicted
+        c["tcp_flows_expired"] = r.flowsExpired
+        c["tcp_retransmitted_segments"] = r.retransmittedSegments
+        c["tcp_out_of_order_segments"] = r.outOfOrderSegments
+        c["tcp_overlap_conflicts"] = r.overlapConflicts
+        c["tcp_gaps_skipped"] = r.gapsSkipped
+        c["tcp_out_of_order_dropped_by_limit"] = r.outOfOrderDroppedByLimit
+        c["tcp_midstream_pickups"] = r.midstreamPickups
+        c["tcp_peak_flows"] = r.peakFlows
+        c["tcp_peak_out_of_order_bytes"] = r.peakOutOfOrderBytes
+        s.counters = c
+        summary = s
+        sink.handle(.captureSummary(s))
+        return s
+    }
+
+    // MARK: - Flow analysis
+
+    func context(flow: TCPFlow, direction: Int) -> EventContext {
+        EventContext(seconds: seconds, nanoseconds: nanoseconds, capture: captureName, frame: frame,
+                     source: flow.sender(direction), destination: flow.sender(1 - direction), transport: "tcp")
+    }
+
+    func count(_ name: String) { counters[name, default: 0] += 1 }
+
+    func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
+        summary.clientHellos += 1
+        let event = ClientHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
+                                     recordVersion: recordVersion, hello: hello, ja3: JA3(clientHello: hello),
+                                     ja4: JA4(clientHello: hello, transport: .tcp), quicVersion: nil)
+        sink.handle(.clientHello(event))
+    }
+
+    func emitServerHello(_ hello: ServerHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int, sni: String?) {
+        summary.serverHellos += 1
+        let event = ServerHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
+                                     recordVersion: recordVersion, hello: hello, ja3s: JA3(serverHello: hello), sni: sni,
+                                     quicVersion: nil)
+        sink.handle(.serverHello(event))
+    }
+
+    func emitAlert(level: UInt8, description: UInt8, flow: TCPFlow, direction: Int, fromClient: Bool?, sni: String?) {
+        sink.handle(.tlsAlert(TLSAlertEvent(context: context(flow: flow, direction: direction), level: level,
+                                            description: description, sni: sni, fromClient: fromClient)))
+    }
+}
+
+/// Names of the pipeline's own counters (all written in the summary, zero or not).
+enum PipelineCounter {
+    static let tlsFlows = "tls_flows"
+    static let tlsNotDetected = "tls_not_detected"
+    static let tlsStreamGaps = "tls_stream_gaps"
+    static let tlsClientHelloMalformed = "tls_client_hello_malformed"
+    static let tlsServerHelloMalformed = "tls_server_hello_malformed"
+    static let tlsDirectionByteLimit = "tls_direction_byte_limit"
+    static let tlsAlerts = "tls_alerts"
+    static let sslv2ClientHellos = "tls_sslv2_client_hellos"
+    static let tlsMalformedPrefix = "tls_malformed_"
+    static let all = [tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
+                      tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
+                      tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
+                      tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]
+}

@@ -1,0 +1,236 @@
+import CaptureInput
+import PacketDecoding
+import TLSParsing
+import Fingerprints
+
+/// Fields every event carries: when, where in which capture, and between which endpoints.
+public struct EventContext: Sendable {
+    public var seconds: Int64
+    public var nanoseconds: UInt32
+    public var capture: String
+    /// 1-based number of the packet that completed what the event reports.
+    public var frame: Int
+    public var source: Endpoint
+    public var destination: Endpoint
+    /// `tcp` or `udp`.
+    public var transport: String
+
+    public init(seconds: Int64, nanoseconds: UInt32, capture: String, frame: Int, source: Endpoint,
+                destination: Endpoint, transport: String) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+        self.capture = capture
+        self.frame = frame
+        self.source = source
+        self.destination = destination
+        self.transport = transport
+    }
+
+    /// A stable flow identifier: transport, client endpoint, server endpoint.
+    public var flowID: String {
+        func ep(_ e: Endpoint) -> String { e.address.isIPv6 ? "[\(e.address)]:\(e.port)" : "\(e.address):\(e.port)" }
+        return "\(transport) \(ep(source)) > \(ep(destination))"
+    }
+
+    public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
+
+    func write(type: String, to w: inout JSONWriter) {
+        w.field("type", type)
+        w.field("ts", rfc3339(seconds: seconds, nanoseconds: nanoseconds))
+        w.field("capture", capture)
+        w.field("frame", frame)
+        w.field("src_ip", source.address.description)
+        w.field("src_port", Int(source.port))
+        w.field("dst_ip", destination.address.description)
+        w.field("dst_port", Int(destination.port))
+        w.field("transport", transport)
+    }
+}
+
+/// A ClientHello and its fingerprints.
+public struct ClientHelloEvent: Sendable {
+    public var context: EventContext
+    /// 1-based number of this ClientHello within its flow.
+    public var index: Int
+    /// `tls`, `quic` or `dtls`.
+    public var protocolName: String
+    public var recordVersion: UInt16
+    public var hello: ClientHello
+    public var ja3: JA3?
+    public var ja4: JA4
+    public var quicVersion: UInt32?
+
+    public var tlsVersion: String { String(ja4.prefix.dropFirst().prefix(2)) }
+    public var sni: String? { hello.serverName }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        context.write(type: "client_hello", to: &w)
+        w.field("flow", context.flowID)
+        w.field("index", index)
+        w.field("protocol", protocolName)
+        if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
+        w.field("sslv2_format", hello.isSSLv2Format)
+        w.field("record_version", Int(recordVersion))
+        w.field("legacy_version", Int(hello.legacyVersion))
+        w.field("tls_version", tlsVersion)
+        w.field("sni", sni)
+        w.field("alpn", strings: hello.alpnProtocols.map { String(decoding: $0, as: UTF8.self) })
+        w.field("cipher_suites", ints: hello.isSSLv2Format ? hello.sslv2CipherSpecs.map { Int($0) } : hello.cipherSuites.map { Int($0) })
+        w.field("extensions", ints: hello.extensionTypes.map { Int($0) })
+        w.field("supported_groups", ints: hello.supportedGroups.map { Int($0) })
+        w.field("ec_point_formats", ints: hello.ecPointFormats.map { Int($0) })
+        w.field("signature_algorithms", ints: hello.signatureAlgorithms.map { Int($0) })
+        w.field("supported_versions", ints: hello.supportedVersions.map { Int($0) })
+        w.field("key_share_groups", ints: hello.keyShareGroups.map { Int($0) })
+        let sr = hello.statusRequest
+        w.key("status_request")
+        w.beginObject()
+        w.field("offered", sr != nil)
+        w.field("index", sr?.index)
+        w.field("extension_count", hello.extensions.count)
+        w.field("status_type", sr?.statusType.map { Int($0) })
+        w.field("responder_id_count", sr?.responderIDCount)
+        w.field("request_extensions_length", sr?.requestExtensionsLength)
+        w.endObject()
+        w.field("status_request_v2", hello.offersStatusRequestV2)
+        w.field("signed_certificate_timestamp", hello.offersSignedCertificateTimestamp)
+        w.field("encrypted_client_hello", hello.hasEncryptedClientHello)
+        w.field("quic_transport_parameters", hello.hasQUICTransportParameters)
+        w.field("ja3", ja3?.hash)
+        w.field("ja3_string", ja3?.string)
+        w.field("ja4", ja4.ja4)
+        w.field("ja4_r", ja4.ja4_r)
+        w.field("ja4_o", ja4.ja4_o)
+        w.field("ja4_ro", ja4.ja4_ro)
+        w.endObject()
+    }
+}
+
+/// A ServerHello (or HelloRetryRequest) and its JA3S.
+public struct ServerHelloEvent: Sendable {
+    public var context: EventContext
+    public var index: Int
+    public var protocolName: String
+    public var recordVersion: UInt16
+    public var hello: ServerHello
+    public var ja3s: JA3
+    /// The SNI of the flow's first ClientHello, when seen.
+    public var sni: String?
+    public var quicVersion: UInt32?
+
+    public var tlsVersion: String { ja4VersionCode(hello.negotiatedVersion) }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        context.write(type: "server_hello", to: &w)
+        w.field("flow", context.flowID)
+        w.field("index", index)
+        w.field("protocol", protocolName)
+        if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
+        w.field("record_version", Int(recordVersion))
+        w.field("legacy_version", Int(hello.legacyVersion))
+        w.field("tls_version", tlsVersion)
+        w.field("cipher_suite", Int(hello.cipherSuite))
+        w.field("extensions", ints: hello.extensionTypes.map { Int($0) })
+        w.field("hello_retry_request", hello.isHelloRetryRequest)
+        w.field("status_request_acknowledged", hello.acknowledgesStatusRequest)
+        w.field("sni", sni)
+        w.field("ja3s", ja3s.hash)
+        w.field("ja3s_string", ja3s.string)
+        w.endObject()
+    }
+}
+
+/// An alert sent in clear (RFC 8446 §6).
+public struct TLSAlertEvent: Sendable {
+    public var context: EventContext
+    public var level: UInt8
+    public var description: UInt8
+    public var sni: String?
+    /// Whether the sender is the client of the flow (nil when unknown).
+    public var fromClient: Bool?
+
+    public static func name(_ d: UInt8) -> String {
+        switch d {
+        case 0: return "close_notify"
+        case 10: return "unexpected_message"
+        case 20: return "bad_record_mac"
+        case 22: return "record_overflow"
+        case 40: return "handshake_failure"
+        case 42: return "bad_certificate"
+        case 43: return "unsupported_certificate"
+        case 44: return "certificate_revoked"
+        case 45: return "certificate_expired"
+        case 46: return "certificate_unknown"
+        case 47: return "illegal_parameter"
+        case 48: return "unknown_ca"
+        case 49: return "access_denied"
+        case 50: return "decode_error"
+        case 51: return "decrypt_error"
+        case 70: return "protocol_version"
+        case 71: return "insufficient_security"
+        case 80: return "internal_error"
+        case 86: return "inappropriate_fallback"
+        case 90: return "user_canceled"
+        case 109: return "missing_extension"
+        case 110: return "unsupported_extension"
+        case 112: return "unrecognized_name"
+        case 113: return "bad_certificate_status_response"
+        case 115: return "unknown_psk_identity"
+        case 116: return "certificate_required"
+        case 120: return "no_application_protocol"
+        default: return "alert_\(d)"
+        }
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        context.write(type: "tls_alert", to: &w)
+        w.field("flow", context.flowID)
+        w.field("level", Int(level))
+        w.field("level_name", level == 1 ? "warning" : level == 2 ? "fatal" : "unknown")
+        w.field("description", Int(description))
+        w.field("description_name", TLSAlertEvent.name(description))
+        w.key("from_client")
+        if let fromClient { w.bool(fromClient) } else { w.null() }
+        w.field("sni", sni)
+        w.endObject()
+    }
+}
+
+func hex32(_ v: UInt32) -> String {
+    let s = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+}
+
+/// Every event helloscope emits.
+public enum Event: Sendable {
+    case clientHello(ClientHelloEvent)
+    case serverHello(ServerHelloEvent)
+    case tlsAlert(TLSAlertEvent)
+    case captureSummary(CaptureSummary)
+
+    public var typeName: String {
+        switch self {
+        case .clientHello: return "client_hello"
+        case .serverHello: return "server_hello"
+        case .tlsAlert: return "tls_alert"
+        case .captureSummary: return "capture_summary"
+        }
+    }
+
+    public func write(to w: inout JSONWriter) {
+        switch self {
+        case .clientHello(let e): e.write(to: &w)
+        case .serverHello(let e): e.write(to: &w)
+        case .tlsAlert(let e): e.write(to: &w)
+        case .captureSummary(let e): e.write(to: &w)
+        }
+    }
+}
+
+/// Receives events in the order they happen.
+public protocol EventSink: AnyObject {
+    func handle(_ event: Event)
+}

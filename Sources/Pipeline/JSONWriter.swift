@@ -1,0 +1,130 @@
+/// A small streaming JSON writer into a reusable byte buffer: objects and arrays in the order written,
+/// strings escaped per RFC 8259 (control characters as `\u00XX`, and U+2028/U+2029 escaped too so the output
+/// is safe to embed in JavaScript), never a raw byte from a packet.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = []
+
+    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func separator() {
+        if let last = needsComma.last {
+            if last { bytes.append(UInt8(ascii: ",")) }
+            needsComma[needsComma.count - 1] = true
+        }
+    }
+
+    public mutating func beginObject() { valueStart(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
+    public mutating func beginArray() { valueStart(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+
+    /// Writes `"name":` — the next value call writes the value.
+    public mutating func key(_ name: String) {
+        separator()
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        keyPending = true
+    }
+
+    private var keyPending = false
+
+    private mutating func valueStart() {
+        if keyPending {
+            keyPending = false
+        } else {
+            separator()
+        }
+    }
+
+    public mutating func string(_ s: String) { valueStart(); appendQuoted(s) }
+    public mutating func int<T: BinaryInteger>(_ v: T) { valueStart(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func bool(_ v: Bool) { valueStart(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    public mutating func null() { valueStart(); bytes.append(contentsOf: "null".utf8) }
+    public mutating func double(_ v: Double, decimals: Int = 3) {
+        valueStart()
+        if !v.isFinite { bytes.append(contentsOf: "null".utf8); return }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        var text = String(r)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    public mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
+    public mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
+
+    // Object members.
+    public mutating func field(_ name: String, _ v: String) { key(name); string(v) }
+    public mutating func field(_ name: String, _ v: String?) { key(name); optionalString(v) }
+    public mutating func field<T: BinaryInteger>(_ name: String, _ v: T) { key(name); int(v) }
+    public mutating func field<T: BinaryInteger>(_ name: String, _ v: T?) { key(name); optionalInt(v) }
+    public mutating func field(_ name: String, _ v: Bool) { key(name); bool(v) }
+    public mutating func field<T: BinaryInteger>(_ name: String, ints: [T]) {
+        key(name)
+        beginArray()
+        for v in ints { int(v) }
+        endArray()
+    }
+    public mutating func field(_ name: String, strings: [String]) {
+        key(name)
+        beginArray()
+        for v in strings { string(v) }
+        endArray()
+    }
+
+    /// Appends a JSON value already encoded (trusted, produced by this writer).
+    public mutating func raw(_ encoded: [UInt8]) { valueStart(); bytes.append(contentsOf: encoded) }
+
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private mutating func appendQuoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for scalar in s.unicodeScalars {
+            switch scalar.value {
+            case 0x22: bytes.append(contentsOf: [0x5c, 0x22])
+            case 0x5c: bytes.append(contentsOf: [0x5c, 0x5c])
+            case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0..<0x20, 0x7f, 0x2028, 0x2029:
+                let v = scalar.value
+                bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"),
+                                          JSONWriter.hex[Int((v >> 12) & 0xf)], JSONWriter.hex[Int((v >> 8) & 0xf)],
+                                          JSONWriter.hex[Int((v >> 4) & 0xf)], JSONWriter.hex[Int(v & 0xf)]])
+            default:
+                bytes.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// RFC 3339 UTC timestamp with microseconds: `2019-03-06T15:25:31.123456Z`.
+public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secOfDay = seconds - days * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    var y = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    if m <= 2 { y += 1 }
+    func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    let micros = Int64(nanoseconds / 1000)
+    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(micros, 6))Z"
+}

@@ -1,0 +1,85 @@
+/// A ServerHello (RFC 8446 §4.1.3; RFC 5246 §7.4.1.3):
+///
+/// ```
+/// struct {
+///     ProtocolVersion legacy_version = 0x0303;    /* TLS v1.2 */
+///     Random random;
+///     opaque legacy_session_id_echo<0..32>;
+///     CipherSuite cipher_suite;
+///     uint8 legacy_compression_method = 0;
+///     Extension extensions<6..2^16-1>;
+/// } ServerHello;
+/// ```
+///
+/// A HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
+public struct ServerHello: Sendable, Equatable {
+    public var legacyVersion: UInt16
+    public var random: [UInt8]
+    public var sessionIDLength: Int
+    public var cipherSuite: UInt16
+    public var compressionMethod: UInt8
+    public var extensionsPresent: Bool
+    public var extensions: [TLSExtension]
+
+    /// SHA-256("HelloRetryRequest").
+    public static let helloRetryRequestRandom: [UInt8] = [
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+        0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    ]
+
+    /// Parses a ServerHello handshake body (after the 4-byte handshake header).
+    public init(body: [UInt8]) throws(TLSParseError) {
+        var result: Result<ServerHello, TLSParseError> = .failure(.truncated("server_hello"))
+        body.withUnsafeBytes { raw in
+            result = Result { () throws(TLSParseError) -> ServerHello in
+                var c = ByteCursorLite(raw)
+                guard let version = c.u16(), let random = c.bytes(32), let sid = c.u8(), c.skip(Int(sid)),
+                      let cipher = c.u16(), let compression = c.u8() else { throw .truncated("server_hello") }
+                var extensions: [TLSExtension] = []
+                var present = false
+                if c.remaining > 0 {
+                    present = true
+                    guard let extLen = c.u16(), Int(extLen) <= c.remaining else { throw .invalidLength("extensions") }
+                    let end = c.o + Int(extLen)
+                    while c.o < end {
+                        guard end - c.o >= 4, let type = c.u16(), let len = c.u16(), c.o + Int(len) <= end,
+                              let data = c.bytes(Int(len)) else { throw .invalidLength("extension") }
+                        extensions.append(TLSExtension(type: type, data: data))
+                    }
+                }
+                return ServerHello(legacyVersion: version, random: random, sessionIDLength: Int(sid), cipherSuite: cipher,
+                                   compressionMethod: compression, extensionsPresent: present, extensions: extensions)
+            }
+        }
+        self = try result.get()
+    }
+
+    init(legacyVersion: UInt16, random: [UInt8], sessionIDLength: Int, cipherSuite: UInt16, compressionMethod: UInt8,
+         extensionsPresent: Bool, extensions: [TLSExtension]) {
+        self.legacyVersion = legacyVersion
+        self.random = random
+        self.sessionIDLength = sessionIDLength
+        self.cipherSuite = cipherSuite
+        self.compressionMethod = compressionMethod
+        self.extensionsPresent = extensionsPresent
+        self.extensions = extensions
+    }
+
+    public var isHelloRetryRequest: Bool { random == ServerHello.helloRetryRequestRandom }
+
+    public var extensionTypes: [UInt16] { extensions.map(\.type) }
+
+    /// The version selected through supported_versions (RFC 8446 §4.2.1), if the server sent it.
+    public var selectedVersion: UInt16? {
+        guard let ext = extensions.first(where: { $0.type == ExtensionType.supportedVersions }), ext.data.count >= 2 else {
+            return nil
+        }
+        return UInt16(ext.data[0]) << 8 | UInt16(ext.data[1])
+    }
+
+    /// The version in effect: supported_versions when present, else legacy_version.
+    public var negotiatedVersion: UInt16 { selectedVersion ?? legacyVersion }
+
+    /// Whether the server acknowledged status_request (an empty extension 5 in a TLS ≤1.2 ServerHello).
+    public var acknowledgesStatusRequest: Bool { extensions.contains { $0.type == ExtensionType.statusRequest } }
+}

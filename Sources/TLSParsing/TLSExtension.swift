@@ -1,0 +1,79 @@
+/// One extension as sent (RFC 8446 §4.2):
+///
+/// ```
+/// struct {
+///     ExtensionType extension_type;
+///     opaque extension_data<0..2^16-1>;
+/// } Extension;
+/// ```
+public struct TLSExtension: Sendable, Equatable {
+    public var type: UInt16
+    public var data: [UInt8]
+    public init(type: UInt16, data: [UInt8]) {
+        self.type = type
+        self.data = data
+    }
+}
+
+/// The `status_request` extension of a ClientHello (RFC 6066 §8):
+///
+/// ```
+/// struct {
+///     CertificateStatusType status_type;   // ocsp(1)
+///     select (status_type) {
+///         case ocsp: OCSPStatusRequest;
+///     } request;
+/// } CertificateStatusRequest;
+///
+/// struct {
+///     ResponderID responder_id_list<0..2^16-1>;
+///     Extensions  request_extensions;
+/// } OCSPStatusRequest;
+/// ```
+public struct StatusRequest: Sendable, Equatable {
+    /// 1 = ocsp; other values are kept as sent.
+    public var statusType: UInt8?
+    /// Number of ResponderIDs listed (0 in practice: "the responders known to the server").
+    public var responderIDCount: Int
+    /// Length of the DER `Extensions` the client asks the responder to include (0 when none).
+    public var requestExtensionsLength: Int
+    /// Index of the extension in the ClientHello's extension list, as sent (GREASE counted), 0-based.
+    public var index: Int
+}
+
+extension Array where Element == UInt8 {
+    func withCursor<T>(_ body: (inout ByteCursorLite) -> T) -> T {
+        withUnsafeBytes { raw in
+            var c = ByteCursorLite(raw)
+            return body(&c)
+        }
+    }
+}
+
+/// A small bounds-checked reader used inside TLSParsing on copied bytes.
+struct ByteCursorLite {
+    let b: UnsafeRawBufferPointer
+    var o = 0
+    init(_ b: UnsafeRawBufferPointer) { self.b = b }
+    var remaining: Int { b.count - o }
+    mutating func u8() -> UInt8? { guard remaining >= 1 else { return nil }; defer { o += 1 }; return b[o] }
+    mutating func u16() -> UInt16? {
+        guard remaining >= 2 else { return nil }
+        defer { o += 2 }
+        return UInt16(b[o]) << 8 | UInt16(b[o + 1])  // length checked above
+    }
+    mutating func bytes(_ n: Int) -> [UInt8]? {
+        guard n >= 0, remaining >= n else { return nil }
+        defer { o += n }
+        return Array(UnsafeRawBufferPointer(rebasing: b[o..<(o + n)]))
+    }
+    mutating func skip(_ n: Int) -> Bool { guard n >= 0, remaining >= n else { return false }; o += n; return true }
+    /// A 16-bit-prefixed list of 16-bit values.
+    mutating func u16List16() -> [UInt16]? {
+        guard let len = u16(), Int(len) <= remaining, len % 2 == 0 else { return nil }
+        var out: [UInt16] = []
+        out.reserveCapacity(Int(len) / 2)
+        for _ in 0..<(Int(len) / 2) { out.append(u16()!) }  // length checked above
+        return out
+    }
+}
