@@ -73,6 +73,8 @@ public struct TLSStreamParser {
     /// Once true, the parser ignores further bytes.
     public private(set) var finished = false
     public private(set) var recordsParsed = 0
+    /// The stream began with an SSL 2.0-format hello; what follows may be SSL 2.0 records, which are not read.
+    private var startedWithSSLv2 = false
 
     public init(maximumHandshakeLength: Int = TLSStreamParser.defaultMaximumHandshakeLength, isDTLS: Bool = false) {
         self.maximumHandshakeLength = maximumHandshakeLength
@@ -123,6 +125,7 @@ public struct TLSStreamParser {
                     return o
                 }
                 recordsParsed += 1
+                startedWithSSLv2 = true
                 emit(.sslv2ClientHello(message: Array(b.view(o + 2, length))))
                 o += 2 + length
                 continue
@@ -131,7 +134,16 @@ public struct TLSStreamParser {
             let type = b[o]
             let version = b.be16(o + 1)
             let length = Int(b.be16(o + 3))
-            guard type >= 20 && type <= 24, b[o + 1] == 3 else { fail("record_header", emit); return o }
+            guard type >= 20 && type <= 24, b[o + 1] == 3 else {
+                if startedWithSSLv2 {
+                    // SSL 2.0 records after an SSL 2.0 hello: nothing more to read in clear here.
+                    finish()
+                    emit(.encrypted)
+                } else {
+                    fail("record_header", emit)
+                }
+                return o
+            }
             guard length <= TLSStreamParser.maximumRecordLength else { fail("record_length", emit); return o }
             guard left >= 5 + length else { return o }
             let fragment = b.view(o + 5, length)
