@@ -156,10 +156,11 @@ public final class QUICConnectionTable {
         return direction == .client ? c.clientStream.contiguousEnd : c.serverStream.contiguousEnd
     }
 
-    /// Cheap content check: does this UDP payload start with a QUIC long header? No allocation.
-    @inlinable
+    /// Cheap content check, no allocation: does this UDP payload start with a QUIC long header (header form bit,
+    /// fixed bit unless Version Negotiation, connection-ID lengths that fit)?
     public static func looksLikeQUIC(_ datagram: UnsafeRawBufferPointer) -> Bool {
         guard datagram.count >= 7, datagram[0] & 0x80 != 0 else { return false }
+        if case .notQUIC = QUICWire.classify(datagram, at: 0) { return false }
         return true
     }
 
