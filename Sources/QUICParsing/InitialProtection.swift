@@ -177,3 +177,74 @@ final class QUICInitialCipher {
         }
     }
 }
+
+/// Builds protected Initial packets (RFC 9001 §5.3–5.4 in the sending direction). Used to construct test traffic;
+/// the decoder itself never encrypts.
+enum QUICInitialPacketBuilder {
+    static func varint(_ v: UInt64) -> [UInt8] {
+        switch v {
+        case ..<0x40: return [UInt8(v)]
+        case ..<0x4000: return [UInt8(0x40 | (v >> 8)), UInt8(v & 0xff)]
+        case ..<0x4000_0000: return [UInt8(0x80 | (v >> 24)), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)]
+        default: return (0..<8).map { i in UInt8(truncatingIfNeeded: (v >> (8 * UInt64(7 - i))) | (i == 0 ? 0xc0 : 0)) }
+        }
+    }
+
+    /// A protected Initial: `payload` (frames) is padded with PADDING to at least `minimumPayload` bytes.
+    static func initial(
+        version: UInt32, keys: QUICPacketProtectionKeys, dcid: [UInt8], scid: [UInt8], token: [UInt8] = [],
+        packetNumber: UInt64, packetNumberLength: Int = 4, payload: [UInt8], minimumPayload: Int = 0
+    ) -> [UInt8]? {
+        var plain = payload
+        if plain.count < minimumPayload { plain += [UInt8](repeating: 0, count: minimumPayload - plain.count) }
+        let typeBits: UInt8 = version == QUICVersionNumber.v2 ? 0b01 : 0b00
+        var header: [UInt8] = [0xc0 | typeBits << 4 | UInt8(packetNumberLength - 1)]
+        header += [UInt8(version >> 24), UInt8((version >> 16) & 0xff), UInt8((version >> 8) & 0xff), UInt8(version & 0xff)]
+        header += [UInt8(dcid.count)] + dcid + [UInt8(scid.count)] + scid
+        header += varint(UInt64(token.count)) + token
+        let length = packetNumberLength + plain.count + 16
+        header += [UInt8(0x40 | (length >> 8)), UInt8(length & 0xff)]
+        let pnOffset = header.count
+        for i in (0..<packetNumberLength).reversed() { header.append(UInt8(truncatingIfNeeded: packetNumber >> (8 * UInt64(i)))) }
+        guard let sealed = seal(keys: keys, packetNumber: packetNumber, aad: header, plaintext: plain),
+              let mask = ecb(keys.hp, Array(sealed[(4 - packetNumberLength)..<(4 - packetNumberLength + 16)]))
+        else { return nil }
+        var packet = header + sealed
+        packet[0] ^= mask[0] & 0x0f
+        for i in 0..<packetNumberLength { packet[pnOffset + i] ^= mask[1 + i] }
+        return packet
+    }
+
+    static func ecb(_ key: [UInt8], _ block: [UInt8]) -> [UInt8]? {
+        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        var out = [UInt8](repeating: 0, count: 32)
+        var n: Int32 = 0
+        guard EVP_EncryptInit_ex2(ctx, QUICCipherAlgorithms.aes128ECB, key, nil, nil) == 1,
+              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1,
+              EVP_EncryptUpdate(ctx, &out, &n, block, Int32(block.count)) == 1
+        else { return nil }
+        return Array(out.prefix(16))
+    }
+
+    static func seal(keys: QUICPacketProtectionKeys, packetNumber: UInt64, aad: [UInt8], plaintext: [UInt8]) -> [UInt8]? {
+        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        var nonce = keys.iv
+        for i in 0..<8 { nonce[11 - i] ^= UInt8(truncatingIfNeeded: packetNumber >> (8 * UInt64(i))) }
+        var out = [UInt8](repeating: 0, count: plaintext.count + 16)
+        var n: Int32 = 0
+        guard EVP_EncryptInit_ex2(ctx, QUICCipherAlgorithms.aes128GCM, keys.key, nonce, nil) == 1,
+              EVP_EncryptUpdate(ctx, nil, &n, aad, Int32(aad.count)) == 1
+        else { return nil }
+        if !plaintext.isEmpty {
+            guard EVP_EncryptUpdate(ctx, &out, &n, plaintext, Int32(plaintext.count)) == 1 else { return nil }
+        }
+        var fin: Int32 = 0
+        var tag = [UInt8](repeating: 0, count: 16)
+        guard EVP_EncryptFinal_ex(ctx, &out[plaintext.count], &fin) == 1,
+              EVP_CIPHER_CTX_ctrl(ctx, 0x10 /* EVP_CTRL_AEAD_GET_TAG */, 16, &tag) == 1
+        else { return nil }
+        return Array(out.prefix(plaintext.count)) + tag
+    }
+}
