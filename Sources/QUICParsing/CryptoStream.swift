@@ -107,8 +107,8 @@ public struct QUICCryptoStream: Sendable {
         return message
     }
 
-    /// Whether the contiguous prefix starts a handshake message that is not complete yet.
-    public var hasIncompleteMessage: Bool {
-        contiguousEnd > consumed || ranges.count > (contiguousEnd > 0 ? 1 : 0)
+    /// Whether received bytes are waiting: an incomplete message at the head, or data beyond a gap.
+    public var hasPendingData: Bool {
+        contiguousEnd > consumed || ranges.count > 1 || (ranges.count == 1 && ranges[0].lowerBound > 0)
     }
 }

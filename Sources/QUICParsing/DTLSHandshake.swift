@@ -122,6 +122,18 @@ public final class DTLSHandshakeReassembler {
 
     public var flowCount: Int { flows.count }
 
+    /// Forgets the reassembly state of one direction of a flow.
+    public func removeFlow(from: EndpointKey, to: EndpointKey) {
+        flows[FlowKey(from: from, to: to)] = nil
+    }
+
+    /// Forgets every flow; counters are kept.
+    public func removeAllFlows() {
+        flows.removeAll()
+        order.removeAll()
+        orderHead = 0
+    }
+
     /// Cheap content check, no allocation: a DTLS record header (content type 20–25, DTLS version) whose length fits.
     @inlinable
     public static func looksLikeDTLS(_ p: UnsafeRawBufferPointer) -> Bool {

@@ -143,6 +143,18 @@ public final class QUICConnectionTable {
 
     public var connectionCount: Int { connections.count }
 
+    /// Forgets one connection (e.g. when the pipeline expires its UDP flow).
+    public func removeConnection(_ key: QUICConnectionKey) {
+        connections[key] = nil
+    }
+
+    /// Forgets every connection; counters are kept.
+    public func removeAllConnections() {
+        connections.removeAll()
+        order.removeAll()
+        orderHead = 0
+    }
+
     /// Contiguous, not yet returned prefix of a connection's CRYPTO stream (e.g. a ClientHello whose second
     /// packet was lost); nil for unknown connections.
     public func pendingCryptoPrefix(_ key: QUICConnectionKey, direction: QUICDirection) -> [UInt8]? {
@@ -264,7 +276,7 @@ public final class QUICConnectionTable {
             if conn.serverCID == nil { conn.serverCID = scid }
             result.decryptedInitials += 1
             result.connection = conn.key
-            guard walkFrames(plain, into: &conn.serverStream) else { return }
+            walkFrames(plain, into: &conn.serverStream)
             drain(&conn.serverStream, conn: conn, direction: .server, dcid: dcid, index: index, result: &result)
             return
         }
@@ -318,7 +330,7 @@ public final class QUICConnectionTable {
                                     result: inout QUICProcessResult) {
         result.decryptedInitials += 1
         result.connection = conn.key
-        guard walkFrames(plain, into: &conn.clientStream) else { return }
+        walkFrames(plain, into: &conn.clientStream)
         drain(&conn.clientStream, conn: conn, direction: .client, dcid: dcid, index: index, result: &result)
     }
 
@@ -393,9 +405,9 @@ public final class QUICConnectionTable {
         }
     }
 
-    /// Walks the frames of a decrypted Initial payload, feeding CRYPTO data into `stream`.
-    /// Returns false when the walk hit a malformed frame (data placed before it is kept).
-    private func walkFrames(_ plain: UnsafeRawBufferPointer, into stream: inout QUICCryptoStream) -> Bool {
+    /// Walks the frames of a decrypted Initial payload, feeding CRYPTO data into `stream`. A malformed frame is
+    /// counted and ends the walk; an unknown frame type is counted and ends the walk; data placed before is kept.
+    private func walkFrames(_ plain: UnsafeRawBufferPointer, into stream: inout QUICCryptoStream) {
         var c = ByteCursor(plain)
         var ok = true
         while c.remaining > 0 {
@@ -426,11 +438,10 @@ public final class QUICConnectionTable {
                 guard c.varint() != nil, let rl = c.varint(), c.skip(rl) != nil else { ok = false; break }
             default:
                 counters.unknownFrames += 1
-                return true
+                return
             }
             if !ok { break }
         }
         if !ok { counters.malformed += 1 }
-        return true
     }
 }

@@ -296,3 +296,30 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("QUICCryptoStream")
+struct QUICCryptoStreamTests {
+    @Test("Messages are returned in order once complete; storage is released after the last one")
+    func twoMessages() {
+        var s = QUICCryptoStream(capacity: 1000)
+        let m1: [UInt8] = [1, 0, 0, 3, 0xa, 0xb, 0xc]
+        let m2: [UInt8] = [2, 0, 0, 1, 0xd]
+        let all = m1 + m2
+        all.withUnsafeBytes { s.insert(offset: 5, data: UnsafeRawBufferPointer(rebasing: $0[5...])) }
+        #expect(s.hasPendingData)
+        #expect(s.contiguousEnd == 0)
+        #expect(s.nextCompleteMessage() == nil)
+        all.withUnsafeBytes { s.insert(offset: 0, data: UnsafeRawBufferPointer(rebasing: $0[0..<6])) }
+        #expect(s.contiguousEnd == all.count)
+        #expect(s.nextCompleteMessage() == m1)
+        #expect(s.pendingPrefix == m2)
+        #expect(s.nextCompleteMessage() == m2)
+        #expect(s.nextCompleteMessage() == nil)
+        #expect(!s.hasPendingData)
+        #expect(s.pendingPrefix.isEmpty)
+        // Old data again: nothing new.
+        all.withUnsafeBytes { s.insert(offset: 0, data: $0) }
+        #expect(s.nextCompleteMessage() == nil)
+        #expect(s.droppedBytes == 0)
+    }
+}
