@@ -36,6 +36,9 @@ public struct QUICCryptoStream: Sendable {
         return Array(storage[(consumed - base)..<(end - base)])
     }
 
+    /// Bytes of storage currently held.
+    public var bufferedBytes: Int { storage.count }
+
     /// Whether nothing has been received.
     public var isEmpty: Bool { ranges.isEmpty }
 

@@ -75,7 +75,7 @@ public struct QUICCounters: Sendable, Equatable {
     public var cryptoBytesDropped = 0
     /// Complete handshake messages returned.
     public var handshakeMessages = 0
-    /// Connections evicted because the table was full.
+    /// Connections evicted because the table was full or the buffered-bytes budget was exceeded.
     public var evictedConnections = 0
     /// Bytes after the last packet of a datagram that did not start another long header (padding, short header).
     public var trailingBytes = 0
@@ -84,12 +84,17 @@ public struct QUICCounters: Sendable, Equatable {
 /// Bounded table of QUIC connections in their Initial phase. Not thread-safe: use one table per pipeline worker.
 ///
 /// Memory bound: at most `maxConnections` connections (oldest evicted first), each with two CRYPTO streams of
-/// at most `cryptoCapacity` bytes (storage released once a stream's messages are complete).
+/// at most `cryptoCapacity` bytes (storage released once a stream's messages are complete), and at most
+/// `maxBufferedBytes` of CRYPTO storage over the whole table (oldest connections evicted first).
 public final class QUICConnectionTable {
     public static let defaultMaxConnections = 4096
+    public static let defaultMaxBufferedBytes = 32 * 1024 * 1024
 
     public let maxConnections: Int
     public let cryptoCapacity: Int
+    public let maxBufferedBytes: Int
+    /// CRYPTO storage currently held by all connections.
+    public private(set) var bufferedBytes = 0
     public private(set) var counters = QUICCounters()
 
     final class Connection {
@@ -106,6 +111,8 @@ public final class QUICConnectionTable {
         var largestClientPN: Int64 = -1
         var largestServerPN: Int64 = -1
         var sequence: UInt64
+
+        var bufferedBytes: Int { clientStream.bufferedBytes + serverStream.bufferedBytes }
 
         init(key: QUICConnectionKey, version: UInt32, originalDCID: QUICConnectionID, clientCipher: QUICInitialCipher,
              capacity: Int, sequence: UInt64) {
@@ -129,9 +136,11 @@ public final class QUICConnectionTable {
     private let plainScratch: UnsafeMutableRawBufferPointer
 
     public init(maxConnections: Int = QUICConnectionTable.defaultMaxConnections,
-                cryptoCapacity: Int = QUICCryptoStream.defaultCapacity) {
+                cryptoCapacity: Int = QUICCryptoStream.defaultCapacity,
+                maxBufferedBytes: Int = QUICConnectionTable.defaultMaxBufferedBytes) {
         self.maxConnections = max(1, maxConnections)
         self.cryptoCapacity = cryptoCapacity
+        self.maxBufferedBytes = max(cryptoCapacity * 2, maxBufferedBytes)
         aadScratch = .allocate(byteCount: 65536, alignment: 8)
         plainScratch = .allocate(byteCount: 65536, alignment: 8)
     }
@@ -145,12 +154,13 @@ public final class QUICConnectionTable {
 
     /// Forgets one connection (e.g. when the pipeline expires its UDP flow).
     public func removeConnection(_ key: QUICConnectionKey) {
-        connections[key] = nil
+        if let c = connections.removeValue(forKey: key) { bufferedBytes -= c.bufferedBytes }
     }
 
     /// Forgets every connection; counters are kept.
     public func removeAllConnections() {
         connections.removeAll()
+        bufferedBytes = 0
         order.removeAll()
         orderHead = 0
     }
@@ -276,8 +286,10 @@ public final class QUICConnectionTable {
             if conn.serverCID == nil { conn.serverCID = scid }
             result.decryptedInitials += 1
             result.connection = conn.key
+            let before = conn.bufferedBytes
             walkFrames(plain, into: &conn.serverStream)
             drain(&conn.serverStream, conn: conn, direction: .server, dcid: dcid, index: index, result: &result)
+            accountBuffered(conn, before: before)
             return
         }
 
@@ -301,6 +313,7 @@ public final class QUICConnectionTable {
             c.serverCID = nil
             c.clientCipher = cipher
             c.serverCipher = nil
+            bufferedBytes -= c.bufferedBytes
             c.clientStream = QUICCryptoStream(capacity: cryptoCapacity)
             c.serverStream = QUICCryptoStream(capacity: cryptoCapacity)
             c.largestServerPN = -1
@@ -330,8 +343,41 @@ public final class QUICConnectionTable {
                                     result: inout QUICProcessResult) {
         result.decryptedInitials += 1
         result.connection = conn.key
+        let before = conn.bufferedBytes
         walkFrames(plain, into: &conn.clientStream)
         drain(&conn.clientStream, conn: conn, direction: .client, dcid: dcid, index: index, result: &result)
+        accountBuffered(conn, before: before)
+    }
+
+    /// Adds a connection's storage change to the table total; over budget, evicts the oldest other connections.
+    private func accountBuffered(_ conn: Connection, before: Int) {
+        bufferedBytes += conn.bufferedBytes - before
+        while bufferedBytes > maxBufferedBytes, evictOldest(sparing: conn) {}
+    }
+
+    /// Evicts the oldest connection other than `sparing`; false when there is none.
+    @discardableResult
+    private func evictOldest(sparing: Connection?) -> Bool {
+        while orderHead < order.count {
+            let (k, seq) = order[orderHead]
+            guard let existing = connections[k], existing.sequence == seq else {
+                orderHead += 1
+                continue
+            }
+            if existing === sparing {
+                // The connection being fed is the oldest: re-queue it at the back.
+                orderHead += 1
+                order.append((k, seq))
+                if connections.count == 1 { return false }
+                continue
+            }
+            orderHead += 1
+            connections[k] = nil
+            bufferedBytes -= existing.bufferedBytes
+            counters.evictedConnections += 1
+            return true
+        }
+        return false
     }
 
     private func drain(_ stream: inout QUICCryptoStream, conn: Connection, direction: QUICDirection,
@@ -346,14 +392,7 @@ public final class QUICConnectionTable {
     }
 
     private func insert(_ c: Connection) {
-        while connections.count >= maxConnections, orderHead < order.count {
-            let (k, seq) = order[orderHead]
-            orderHead += 1
-            if let existing = connections[k], existing.sequence == seq {
-                connections[k] = nil
-                counters.evictedConnections += 1
-            }
-        }
+        while connections.count >= maxConnections, evictOldest(sparing: nil) {}
         if orderHead > 1024, orderHead * 2 > order.count {
             order.removeFirst(orderHead)
             orderHead = 0

@@ -269,6 +269,26 @@ struct QUICReassemblyTests {
         #expect(flipsDecoded == 0)
     }
 
+    @Test("The buffered-bytes budget evicts the oldest connections holding partial CRYPTO data")
+    func bufferedBudget() {
+        let table = QUICConnectionTable(maxConnections: 100, cryptoCapacity: 1000, maxBufferedBytes: 2000)
+        let data = [UInt8](repeating: 9, count: 50)
+        for port in 1...3 {
+            var client = Client()
+            client.endpoint = EndpointKey(ipv4: 0x0202_0202, port: UInt16(port))
+            client.dcid = [UInt8(port), 9, 9, 9, 9, 9, 9, 9]
+            // A frame after a gap: storage up to offset 950 is held while the head is missing.
+            _ = process(table, client.packet(Frames.crypto(900, data[...])), from: client.endpoint, to: serverEndpoint)
+            #expect(table.bufferedBytes <= 2000)
+        }
+        #expect(table.connectionCount == 2)
+        #expect(table.counters.evictedConnections == 1)
+        #expect(table.bufferedBytes == 1900)
+        table.removeAllConnections()
+        #expect(table.bufferedBytes == 0)
+        #expect(table.connectionCount == 0)
+    }
+
     @Test("The connection table is bounded: oldest connections are evicted")
     func eviction() {
         let table = QUICConnectionTable(maxConnections: 2)
