@@ -266,6 +266,11 @@ public final class QUICConnectionTable {
         _ p: UnsafeRawBufferPointer, header h: QUICLongHeader, dcid: QUICConnectionID,
         from: EndpointKey, to: EndpointKey, index: Int, result: inout QUICProcessResult
     ) {
+        // The header-protection sample starts 4 bytes after the packet number field (RFC 9001 §5.4.2).
+        guard h.pnOffset + 4 + 16 <= h.end else {
+            counters.malformed += 1
+            return
+        }
         let scid = h.scid(p)
         // Server → client: the server's DCID is the client's SCID on the same endpoint pair.
         let serverKey = QUICConnectionKey(client: to, server: from, clientCID: dcid)
@@ -408,10 +413,7 @@ public final class QUICConnectionTable {
     private func unprotect(_ p: UnsafeRawBufferPointer, header h: QUICLongHeader, cipher: QUICInitialCipher,
                            largestPN: inout Int64, fresh: Bool = false) -> UnsafeRawBufferPointer? {
         let sampleOffset = h.pnOffset + 4
-        guard sampleOffset + 16 <= h.end else {
-            counters.malformed += 1
-            return nil
-        }
+        guard sampleOffset + 16 <= h.end else { return nil }  // checked by the caller
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { mask -> UnsafeRawBufferPointer? in
             guard cipher.headerMask(sample: p.baseAddress!.advanced(by: sampleOffset), mask: mask.baseAddress!) else { return nil }
             let b0 = h.firstByte ^ (mask[0] & 0x0f)

@@ -227,6 +227,17 @@ struct QUICReassemblyTests {
         #expect(table.counters.decryptFailures == 0)
     }
 
+    @Test("An Initial too short for the header-protection sample is malformed, not a decrypt failure")
+    func tooShortForSample() {
+        // v1 Initial, DCID 8 bytes, no SCID, no token, Length 10.
+        let packet: [UInt8] = [0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 10] + [UInt8](repeating: 0x55, count: 10)
+        let table = QUICConnectionTable()
+        let r = process(table, packet, from: clientEndpoint, to: serverEndpoint)
+        #expect(r.kind == .longHeader(version: QUICVersionNumber.v1, type: .initial))
+        #expect(table.counters.malformed == 1)
+        #expect(table.counters.decryptFailures == 0)
+    }
+
     @Test("Random payloads never crash and never yield messages")
     func randomBytes() {
         var rng = SplitMix64(seed: 0x5eed)
