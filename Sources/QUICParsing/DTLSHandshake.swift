@@ -54,22 +54,28 @@ public struct DTLSCounters: Sendable, Equatable {
     public var helloVerifyRequests = 0
     /// Completed messages identical to one already returned for the same flow and message_seq (retransmissions).
     public var duplicateMessages = 0
-    /// Fragments of messages longer than the per-message bound, or beyond the per-flow pending bound.
+    /// Fragments of messages longer than the per-message bound, beyond the per-flow pending bound, or that would
+    /// exceed the buffered-bytes budget.
     public var droppedFragments = 0
     public var evictedFlows = 0
 }
 
 /// Bounded reassembly of DTLS handshake messages per directed flow (from → to) and message_seq.
 /// Bounds: `maxFlows` flows (oldest evicted), `maxPendingMessages` incomplete messages per flow,
-/// `maxMessageLength` bytes per message. Not thread-safe.
+/// `maxMessageLength` bytes per message, `maxBufferedBytes` of incomplete-message storage over all flows (oldest
+/// other flows evicted first). Not thread-safe.
 public final class DTLSHandshakeReassembler {
     public static let defaultMaxFlows = 4096
     public static let defaultMaxMessageLength = 64 * 1024
     public static let defaultMaxPendingMessages = 8
+    public static let defaultMaxBufferedBytes = 16 * 1024 * 1024
 
     public let maxFlows: Int
     public let maxMessageLength: Int
     public let maxPendingMessages: Int
+    public let maxBufferedBytes: Int
+    /// Storage held by incomplete messages over all flows.
+    public private(set) var bufferedBytes = 0
     public private(set) var counters = DTLSCounters()
 
     struct FlowKey: Hashable {
@@ -105,6 +111,7 @@ public final class DTLSHandshakeReassembler {
         /// message_seq → (type, FNV-1a hash of the body) of messages already returned.
         var completed: [UInt16: (UInt8, UInt64)] = [:]
         var sequence: UInt64 = 0
+        var bufferedBytes = 0
     }
 
     private var flows: [FlowKey: Flow] = [:]
@@ -114,22 +121,25 @@ public final class DTLSHandshakeReassembler {
 
     public init(maxFlows: Int = DTLSHandshakeReassembler.defaultMaxFlows,
                 maxMessageLength: Int = DTLSHandshakeReassembler.defaultMaxMessageLength,
-                maxPendingMessages: Int = DTLSHandshakeReassembler.defaultMaxPendingMessages) {
+                maxPendingMessages: Int = DTLSHandshakeReassembler.defaultMaxPendingMessages,
+                maxBufferedBytes: Int = DTLSHandshakeReassembler.defaultMaxBufferedBytes) {
         self.maxFlows = max(1, maxFlows)
         self.maxMessageLength = maxMessageLength
         self.maxPendingMessages = max(1, maxPendingMessages)
+        self.maxBufferedBytes = max(maxMessageLength, maxBufferedBytes)
     }
 
     public var flowCount: Int { flows.count }
 
     /// Forgets the reassembly state of one direction of a flow.
     public func removeFlow(from: EndpointKey, to: EndpointKey) {
-        flows[FlowKey(from: from, to: to)] = nil
+        if let f = flows.removeValue(forKey: FlowKey(from: from, to: to)) { bufferedBytes -= f.bufferedBytes }
     }
 
     /// Forgets every flow; counters are kept.
     public func removeAllFlows() {
         flows.removeAll()
+        bufferedBytes = 0
         order.removeAll()
         orderHead = 0
     }
@@ -190,14 +200,7 @@ public final class DTLSHandshakeReassembler {
 
     private func flowFor(_ key: FlowKey) -> Flow {
         if let f = flows[key] { return f }
-        while flows.count >= maxFlows, orderHead < order.count {
-            let (k, seq) = order[orderHead]
-            orderHead += 1
-            if let f = flows[k], f.sequence == seq {
-                flows[k] = nil
-                counters.evictedFlows += 1
-            }
-        }
+        while flows.count >= maxFlows, evictOldest(sparing: nil) {}
         if orderHead > 1024, orderHead * 2 > order.count {
             order.removeFirst(orderHead)
             orderHead = 0
@@ -208,6 +211,26 @@ public final class DTLSHandshakeReassembler {
         flows[key] = f
         order.append((key, f.sequence))
         return f
+    }
+
+    /// Evicts the oldest flow other than `sparing`; false when there is none.
+    @discardableResult
+    private func evictOldest(sparing: Flow?) -> Bool {
+        while orderHead < order.count {
+            let (k, seq) = order[orderHead]
+            orderHead += 1
+            guard let f = flows[k], f.sequence == seq else { continue }
+            if f === sparing {
+                order.append((k, seq))
+                if flows.count == 1 { return false }
+                continue
+            }
+            flows[k] = nil
+            bufferedBytes -= f.bufferedBytes
+            counters.evictedFlows += 1
+            return true
+        }
+        return false
     }
 
     private func handshakeRecord(
@@ -248,7 +271,14 @@ public final class DTLSHandshakeReassembler {
                     counters.droppedFragments += 1
                     continue
                 }
+                while bufferedBytes + length > maxBufferedBytes, evictOldest(sparing: flow) {}
+                guard bufferedBytes + length <= maxBufferedBytes else {
+                    counters.droppedFragments += 1
+                    continue
+                }
                 pending = Pending(type: msgType, length: length, body: [UInt8](repeating: 0, count: length))
+                bufferedBytes += length
+                flow.bufferedBytes += length
             }
             if fragLength > 0 {
                 pending.body.withUnsafeMutableBytes { dst in
@@ -263,6 +293,8 @@ public final class DTLSHandshakeReassembler {
                 continue
             }
             flow.pending[seq] = nil
+            bufferedBytes -= length
+            flow.bufferedBytes -= length
             let hash = fnv1a(pending.body)
             if let done = flow.completed[seq], done.0 == msgType, done.1 == hash {
                 counters.duplicateMessages += 1

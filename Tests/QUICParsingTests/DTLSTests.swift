@@ -152,6 +152,24 @@ struct DTLSTests {
         #expect(r.counters.evictedFlows == 2)
     }
 
+    @Test("The buffered-bytes budget evicts the oldest flows holding incomplete messages")
+    func bufferedBudget() {
+        let r = DTLSHandshakeReassembler(maxFlows: 100, maxMessageLength: 1000, maxPendingMessages: 8, maxBufferedBytes: 2500)
+        for port in 1...3 {
+            _ = run(r, dtlsRecord(fragment(type: 1, length: 1000, seq: 0, offset: 0, [1, 2, 3])), from: EndpointKey(ipv4: 9, port: UInt16(port)))
+            #expect(r.bufferedBytes <= 2500)
+        }
+        #expect(r.counters.evictedFlows == 1)
+        #expect(r.bufferedBytes == 2000)
+        // Completing a message releases its storage.
+        let body = [UInt8](repeating: 4, count: 997)
+        let done = run(r, dtlsRecord(fragment(type: 1, length: 1000, seq: 0, offset: 3, body)), from: EndpointKey(ipv4: 9, port: 3))
+        #expect(done.messages.count == 1)
+        #expect(r.bufferedBytes == 1000)
+        r.removeAllFlows()
+        #expect(r.bufferedBytes == 0)
+    }
+
     @Test("Classifier separates QUIC, DTLS and other UDP payloads")
     func classifier() {
         func classify(_ b: [UInt8]) -> UDPHandshakeProtocol { b.withUnsafeBytes { UDPHandshakeClassifier.classify($0) } }
