@@ -47,14 +47,19 @@ enum CaptureFixtures {
 
     /// Rows of EXPECTED.tsv for one capture: (frame, kind).
     static func expectedRows(corpus: String, capture: String) throws -> [(frame: Int, kind: String)] {
+        try expectedValues(corpus: corpus, capture: capture).map { ($0.frame, $0.kind) }
+    }
+
+    /// Rows of EXPECTED.tsv for one capture: (frame, kind, value).
+    static func expectedValues(corpus: String, capture: String) throws -> [(frame: Int, kind: String, value: String)] {
         guard let text = try? String(contentsOfFile: path("EXPECTED.tsv"), encoding: .utf8) else {
             throw ReadError(description: "cannot read EXPECTED.tsv")
         }
-        var rows: [(Int, String)] = []
+        var rows: [(Int, String, String)] = []
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count >= 4, f[0] == corpus, f[1] == capture, let frame = Int(f[2]) else { continue }
-            rows.append((frame, String(f[3])))
+            guard f.count >= 5, f[0] == corpus, f[1] == capture, let frame = Int(f[2]) else { continue }
+            rows.append((frame, String(f[3]), String(f[4])))
         }
         return rows
     }
@@ -258,5 +263,76 @@ struct HelloSummary {
             }
             o = body + len
         }
+    }
+}
+
+/// JA3 / JA3S strings computed from handshake messages, to compare reassembled bytes with EXPECTED.tsv.
+enum JA3Strings {
+    static func isGrease(_ v: Int) -> Bool { v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff }
+
+    private static func u16(_ m: [UInt8], _ o: Int) -> Int? { o + 2 <= m.count ? Int(m[o]) << 8 | Int(m[o + 1]) : nil }
+
+    /// `SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats` from a ClientHello message.
+    static func client(_ m: [UInt8], isDTLS: Bool = false) -> String? {
+        guard m.first == 1, let version = u16(m, 4) else { return nil }
+        var o = 4 + 2 + 32
+        guard o < m.count else { return nil }
+        o += 1 + Int(m[o])
+        if isDTLS {
+            guard o < m.count else { return nil }
+            o += 1 + Int(m[o])
+        }
+        guard let cl = u16(m, o) else { return nil }
+        var ciphers: [Int] = []
+        for i in stride(from: o + 2, to: o + 2 + cl, by: 2) {
+            guard let c = u16(m, i) else { return nil }
+            if !isGrease(c) { ciphers.append(c) }
+        }
+        o += 2 + cl
+        guard o < m.count else { return nil }
+        o += 1 + Int(m[o])
+        var extensions: [Int] = []
+        var groups: [Int] = []
+        var formats: [Int] = []
+        if let el = u16(m, o) {
+            var e = o + 2
+            let end = min(m.count, o + 2 + el)
+            while e + 4 <= end, let type = u16(m, e), let len = u16(m, e + 2) {
+                let body = e + 4
+                if !isGrease(type) { extensions.append(type) }
+                if type == 10, let gl = u16(m, body) {
+                    for i in stride(from: body + 2, to: min(body + 2 + gl, body + len), by: 2) {
+                        if let g = u16(m, i), !isGrease(g) { groups.append(g) }
+                    }
+                }
+                if type == 11, body < m.count {
+                    let fl = Int(m[body])
+                    for i in 0..<fl where body + 1 + i < m.count { formats.append(Int(m[body + 1 + i])) }
+                }
+                e = body + len
+            }
+        }
+        func j(_ a: [Int]) -> String { a.map(String.init).joined(separator: "-") }
+        return "\(version),\(j(ciphers)),\(j(extensions)),\(j(groups)),\(j(formats))"
+    }
+
+    /// `SSLVersion,Cipher,Extensions` from a ServerHello message.
+    static func server(_ m: [UInt8]) -> String? {
+        guard m.first == 2, let version = u16(m, 4) else { return nil }
+        var o = 4 + 2 + 32
+        guard o < m.count else { return nil }
+        o += 1 + Int(m[o])
+        guard let cipher = u16(m, o) else { return nil }
+        o += 3
+        var extensions: [Int] = []
+        if let el = u16(m, o) {
+            var e = o + 2
+            let end = min(m.count, o + 2 + el)
+            while e + 4 <= end, let type = u16(m, e), let len = u16(m, e + 2) {
+                extensions.append(type)
+                e += 4 + len
+            }
+        }
+        return "\(version),\(cipher),\(extensions.map(String.init).joined(separator: "-"))"
     }
 }

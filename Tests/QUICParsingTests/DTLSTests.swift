@@ -81,6 +81,18 @@ struct DTLSTests {
         #expect(r.counters.malformed == 0)
         #expect(r.counters.duplicateMessages == 0)
 
+        // EXPECTED.tsv: the reassembled bytes (cookie skipped by the reader) give the listed JA3 / JA3S strings.
+        let values = try CaptureFixtures.expectedValues(corpus: "zeek", capture: "tls/dtls1_2.pcap")
+        for row in values where row.kind == "ja3_string" {
+            let m = try #require(got.first { $0.0 == row.frame && $0.1.handshakeType == 1 }?.1)
+            #expect(JA3Strings.client(m.bytes, isDTLS: true) == row.value)
+        }
+        for row in values where row.kind == "ja3s_string" {
+            let m = try #require(got.first { $0.0 == row.frame && $0.1.handshakeType == 2 }?.1)
+            #expect(JA3Strings.server(m.bytes) == row.value)
+        }
+        #expect(values.filter { $0.kind.hasPrefix("ja3") && $0.kind.hasSuffix("_string") }.count == 3)
+
         // EXPECTED.tsv: ClientHellos complete on frames 2 and 5, the ServerHello on frame 6.
         let rows = try CaptureFixtures.expectedRows(corpus: "zeek", capture: "tls/dtls1_2.pcap")
         #expect(got.filter { $0.1.handshakeType == 1 }.map(\.0) == rows.filter { $0.kind == "ja3" }.map(\.frame))

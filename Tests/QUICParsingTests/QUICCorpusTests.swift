@@ -133,6 +133,25 @@ struct QUICCorpusTests {
         #expect(messages.filter { $0.message.direction == .server }.map(\.frame) == expectedServer)
     }
 
+    @Test("Reassembled bytes reproduce EXPECTED.tsv's JA3 and JA3S strings for every QUIC hello", arguments: quicCaptures)
+    func ja3Strings(_ capture: QUICCapture) throws {
+        let (messages, _, udpFrames) = try decodeQUICCapture(capture.relativePath)
+        let rows = try CaptureFixtures.expectedValues(corpus: capture.corpus, capture: capture.capture)
+            .filter { udpFrames.contains($0.frame) }
+        let clientRows = rows.filter { $0.kind == "ja3_string" }
+        let serverRows = rows.filter { $0.kind == "ja3s_string" }
+        #expect(clientRows.count == capture.clientHellos.count)
+        #expect(serverRows.count == capture.serverHelloFrames.count)
+        for row in clientRows {
+            let m = try #require(messages.first { $0.frame == row.frame && $0.message.direction == .client }, "frame \(row.frame)")
+            #expect(JA3Strings.client(m.message.bytes) == row.value, "frame \(row.frame)")
+        }
+        for row in serverRows {
+            let m = try #require(messages.first { $0.frame == row.frame && $0.message.direction == .server }, "frame \(row.frame)")
+            #expect(JA3Strings.server(m.message.bytes) == row.value, "frame \(row.frame)")
+        }
+    }
+
     @Test("ja4-quic: ClientHellos arrive in several CRYPTO frames and still reassemble")
     func multiFrameHellos() throws {
         let (messages, table, _) = try decodeQUICCapture("suricata-verify/ja4-quic/input.pcap")
