@@ -30,6 +30,18 @@ public struct DTLSHandshakeMessage: Sendable, Equatable {
 
     public var handshakeType: UInt8 { bytes.first ?? 0 }
     public var isDTLS: Bool { true }
+
+    /// Sender role implied by the message type: ClientHello, CertificateVerify and ClientKeyExchange come from the
+    /// client; ServerHello, HelloVerifyRequest, NewSessionTicket, Certificate, ServerKeyExchange,
+    /// CertificateRequest and ServerHelloDone from the server (Certificate is assumed to be the server's);
+    /// nil for other types.
+    public var senderRole: QUICDirection? {
+        switch handshakeType {
+        case 1, 15, 16: return .client
+        case 2, 3, 4, 11, 12, 13, 14: return .server
+        default: return nil
+        }
+    }
 }
 
 public struct DTLSProcessResult: Sendable {
@@ -338,6 +350,33 @@ public final class DTLSHandshakeReassembler {
             h = h &* 0x0000_0100_0000_01b3
         }
         return h
+    }
+}
+
+/// One entry point for UDP payloads: classifies by content, then feeds the QUIC table or the DTLS reassembler.
+/// Not thread-safe; one per pipeline worker.
+public final class UDPHandshakeExtractor {
+    public let quic: QUICConnectionTable
+    public let dtls: DTLSHandshakeReassembler
+
+    public enum Result: Sendable {
+        case none
+        case quic(QUICProcessResult)
+        case dtls(DTLSProcessResult)
+    }
+
+    public init(quic: QUICConnectionTable = QUICConnectionTable(), dtls: DTLSHandshakeReassembler = DTLSHandshakeReassembler()) {
+        self.quic = quic
+        self.dtls = dtls
+    }
+
+    /// `.none` for payloads that are neither (no allocation on that path).
+    public func process(datagram p: UnsafeRawBufferPointer, from: EndpointKey, to: EndpointKey) -> Result {
+        switch UDPHandshakeClassifier.classify(p) {
+        case .quic: return .quic(quic.process(datagram: p, from: from, to: to))
+        case .dtls: return .dtls(dtls.process(datagram: p, from: from, to: to))
+        case .none: return .none
+        }
     }
 }
 

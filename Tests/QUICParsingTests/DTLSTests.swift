@@ -182,6 +182,24 @@ struct DTLSTests {
         #expect(r.bufferedBytes == 0)
     }
 
+    @Test("UDPHandshakeExtractor routes QUIC and DTLS payloads to their decoders")
+    func extractor() throws {
+        let x = UDPHandshakeExtractor()
+        let q = RFCVectors.v1ClientInitial.withUnsafeBytes { x.process(datagram: $0, from: clientEndpoint, to: serverEndpoint) }
+        guard case .quic(let qr) = q else { Issue.record("expected QUIC"); return }
+        #expect(qr.messages.first?.bytes == RFCVectors.clientHello)
+        let d = dtlsRecord(fragment(type: 1, length: 40, seq: 0, offset: 0, [0xfe, 0xfd] + [UInt8](repeating: 0, count: 32) + [0, 3, 7, 7, 7, 0]))
+        let dr = d.withUnsafeBytes { x.process(datagram: $0, from: a, to: b) }
+        guard case .dtls(let res) = dr else { Issue.record("expected DTLS"); return }
+        let m = try #require(res.messages.first)
+        #expect(m.cookieLength == 3)
+        #expect(m.senderRole == .client)
+        let none = [UInt8](repeating: 0x41, count: 30).withUnsafeBytes { x.process(datagram: $0, from: a, to: b) }
+        guard case .none = none else { Issue.record("expected none"); return }
+        #expect(x.quic.counters.handshakeMessages == 1)
+        #expect(x.dtls.counters.messages == 1)
+    }
+
     @Test("Classifier separates QUIC, DTLS and other UDP payloads")
     func classifier() {
         func classify(_ b: [UInt8]) -> UDPHandshakeProtocol { b.withUnsafeBytes { UDPHandshakeClassifier.classify($0) } }
