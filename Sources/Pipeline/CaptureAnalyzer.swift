@@ -2,6 +2,7 @@ import CaptureInput
 import PacketDecoding
 import TLSParsing
 import Fingerprints
+import QUICParsing
 
 /// Runs the pipeline on one capture: packets → decoding → TCP reassembly → TLS → fingerprints → events.
 ///
@@ -15,11 +16,16 @@ public final class CaptureAnalyzer {
     private let reassembler: TCPReassembler
     private var decoder: PacketDecoder
     private var decoded = DecodedPacket()
-    private(set) var summary: CaptureSummary
+    var summary: CaptureSummary
     /// The packet being processed (events take their frame and time from it).
     private var frame = 0
     private var seconds: Int64 = 0
     private var nanoseconds: UInt32 = 0
+    var currentFrame: Int { frame }
+    var currentSeconds: Int64 { seconds }
+    var currentNanoseconds: UInt32 { nanoseconds }
+    let udpHandshakes = UDPHandshakeExtractor()
+    var udpFlows: [FlowKey: UDPFlowInfo] = [:]
     var counters: [String: Int] = [:]
     private var lastLinkType: UInt32 = .max
     private var lastLinkCount = 0
@@ -71,6 +77,7 @@ public final class CaptureAnalyzer {
             reassembler.process(decoded, now: packet.seconds, sink: self)
         case IPProtocolNumber.udp:
             summary.udpPackets += 1
+            processUDP(decoded)
         default:
             break
         }
@@ -127,6 +134,7 @@ public final class CaptureAnalyzer {
         c["tcp_midstream_pickups"] = r.midstreamPickups
         c["tcp_peak_flows"] = r.peakFlows
         c["tcp_peak_out_of_order_bytes"] = r.peakOutOfOrderBytes
+        udpCounters(into: &c)
         s.counters = c
         summary = s
         sink.handle(.captureSummary(s))
@@ -175,7 +183,8 @@ enum PipelineCounter {
     static let tlsAlerts = "tls_alerts"
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
-    static let all = [tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
+    static let udpFlowStateCleared = "udp_flow_state_cleared"
+    static let all = [udpFlowStateCleared, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
                       tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
                       tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]

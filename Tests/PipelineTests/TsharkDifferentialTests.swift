@@ -14,16 +14,18 @@ enum Tshark {
         var hash: String
     }
 
-    /// Every ClientHello / ServerHello tshark dissects over TCP, with its JA3(S). Frames carrying several hellos
+    /// Every ClientHello / ServerHello tshark dissects (TCP, decrypted QUIC Initials, DTLS), with its JA3(S). Frames carrying several hellos
     /// give one entry per hello.
     static func hellos(_ capture: String) throws -> [Hello] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path!)
         p.arguments = ["-r", capture, "-n", "-o", "tcp.reassemble_out_of_order:TRUE",
-                       "-Y", "tcp && (tls.handshake.type == 1 || tls.handshake.type == 2)",
+                       "-Y", "tls.handshake.type == 1 || tls.handshake.type == 2 || dtls.handshake.type == 1 || dtls.handshake.type == 2",
                        "-T", "fields", "-E", "separator=/t", "-E", "aggregator=|",
                        "-e", "frame.number", "-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3",
-                       "-e", "tls.handshake.ja3s_full", "-e", "tls.handshake.ja3s"]
+                       "-e", "tls.handshake.ja3s_full", "-e", "tls.handshake.ja3s",
+                       "-e", "dtls.handshake.ja3_full", "-e", "dtls.handshake.ja3",
+                       "-e", "dtls.handshake.ja3s_full", "-e", "dtls.handshake.ja3s"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -33,10 +35,12 @@ enum Tshark {
         var result: [Hello] = []
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 5, let frame = Int(f[0]) else { continue }
+            guard f.count >= 9, let frame = Int(f[0]) else { continue }
             func split(_ s: String) -> [String] { s.isEmpty ? [] : s.split(separator: "|").map(String.init) }
             for (s, h) in zip(split(f[1]), split(f[2])) { result.append(Hello(frame: frame, isClient: true, string: s, hash: h)) }
             for (s, h) in zip(split(f[3]), split(f[4])) { result.append(Hello(frame: frame, isClient: false, string: s, hash: h)) }
+            for (s, h) in zip(split(f[5]), split(f[6])) { result.append(Hello(frame: frame, isClient: true, string: s, hash: h)) }
+            for (s, h) in zip(split(f[7]), split(f[8])) { result.append(Hello(frame: frame, isClient: false, string: s, hash: h)) }
         }
         return result
     }
@@ -56,11 +60,11 @@ struct TsharkDifferential {
         let theirs = try Tshark.hellos(capture)
         let events = try analyze(capture)
         var ours: [Tshark.Hello] = []
-        for e in events.clientHellos where e.context.transport == "tcp" {
+        for e in events.clientHellos {
             // tshark computes no JA3 for SSL 2.0-format hellos (docs/fingerprints.md).
             if let ja3 = e.ja3 { ours.append(.init(frame: e.context.frame, isClient: true, string: ja3.string, hash: ja3.hash)) }
         }
-        for e in events.serverHellos where e.context.transport == "tcp" {
+        for e in events.serverHellos {
             ours.append(.init(frame: e.context.frame, isClient: false, string: e.ja3s.string, hash: e.ja3s.hash))
         }
         let sort: (Tshark.Hello, Tshark.Hello) -> Bool = { ($0.frame, $0.isClient ? 0 : 1, $0.string) < ($1.frame, $1.isClient ? 0 : 1, $1.string) }
