@@ -53,9 +53,15 @@ public struct SerialNumber: Sendable, Hashable, Comparable, CustomStringConverti
         self.init(magnitude: decoded)
     }
 
+    /// Longest decimal string accepted by `init?(decimal:)` (the conversion is quadratic). A 20-octet serial
+    /// has at most 49 digits.
+    public static let maximumDecimalDigits = 1000
+
     /// Parses a decimal serial of arbitrary size (as crt.sh / Censys / openssl print them), optionally with
-    /// surrounding whitespace. Returns nil for an empty string or a non-digit character.
+    /// surrounding whitespace. Returns nil for an empty string, a non-digit character, or more than
+    /// `maximumDecimalDigits` characters.
     public init?(decimal string: String) {
+        guard string.utf8.count <= SerialNumber.maximumDecimalDigits + 16 else { return nil }
         var magnitude: [UInt8] = []  // big-endian
         var sawDigit = false
         for c in string.utf8 {
