@@ -108,10 +108,11 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 }
 
 @Suite struct HTTPFramingTests {
-    @Test func pipelinedRequests() {
+    @Test func pipelinedRequests() throws {
         let stream = b("GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\r\nGET /c HTTP/1.1\r\n\r\n")
         let (m, p) = parse(.request, stream)
         #expect(p.error == nil)
+        try #require(m.count == 3)
         #expect(m.map { $0.method ?? "" } == ["GET", "POST", "GET"])
         #expect(m.map { $0.target ?? "" } == ["/a", "/b", "/c"])
         #expect(m[1].body == b("hello"))
@@ -124,13 +125,14 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(m[2].host == nil)
     }
 
-    @Test func keepAliveResponsesWithMethodQueue() {
+    @Test func keepAliveResponsesWithMethodQueue() throws {
         let stream = b("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n" + "HTTP/1.1 204 No Content\r\n\r\n"
             + "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n" + "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
             + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
         let (m, p) = parse(.response, stream, methods: ["HEAD", "GET", "GET", "GET", "POST"])
         #expect(p.error == nil)
         #expect(m.map { $0.statusCode ?? 0 } == [200, 204, 304, 200, 100, 201])
+        try #require(m.count == 6)
         #expect(m.map(\.bodyByteCount) == [0, 0, 0, 3, 0, 2])
         #expect(m[3].body == b("abc"))
         #expect(m[5].body == b("ok"))
@@ -147,7 +149,7 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         let stream = b("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz")
         let (m, p) = parse(.response, stream)
         #expect(p.error == nil)
-        #expect(m.count == 2)
+        try #require(m.count == 2)
         let c = try #require(m.first)
         #expect(c.isChunked)
         #expect(c.body == b("hello world0123456789"))
@@ -192,9 +194,10 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(q.error == .truncated)
     }
 
-    @Test func http10RequestWithoutHostAndBareLF() {
+    @Test func http10RequestWithoutHostAndBareLF() throws {
         let (m, p) = parse(.request, b("GET /x HTTP/1.0\nUser-Agent: curl\n\nGET /y HTTP/1.0\n\n"))
         #expect(p.error == nil)
+        try #require(m.count == 2)
         #expect(m.map(\.target) == ["/x", "/y"])
         #expect(m[0].host == nil)
         #expect(m[0].userAgent == "curl")
@@ -248,7 +251,7 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
             + b("HTTP/1.1 204 No Content\r\n\r\n")
         let (m, p) = parse(.response, stream, chunk: 65536)
         #expect(p.error == nil)
-        #expect(m.count == 2)
+        try #require(m.count == 2)
         let first = try #require(m.first)
         #expect(first.bodyTruncated)
         #expect(first.body.count == 1 << 20)

@@ -64,7 +64,7 @@ import Testing
         #expect(!req.isSigned)
         #expect(!req.hasRequestorName)
         #expect(req.requests.count == 1)
-        let id = req.certIDs[0]
+        let id = try #require(req.certIDs.first)
         #expect(id.hashAlgorithmName == "sha1")
         #expect(id.hashAlgorithm.oid == "1.3.14.3.2.26")
         #expect(id.issuerNameHash == ca.subjectNameHash(.sha1))
@@ -108,10 +108,10 @@ import Testing
         #expect(basic.responderID.name == ca.subject)
         #expect(basic.signatureAlgorithm.name == "ecdsa-with-SHA256")
         #expect(basic.certificateCount == 1)
-        let embedded = try X509Certificate(derEncoded: basic.certificates[0])
+        let embedded = try X509Certificate(derEncoded: try #require(basic.certificates.first))
         #expect(embedded == ca)
         #expect(basic.responses.count == 1)
-        let single = basic.responses[0]
+        let single = try #require(basic.responses.first)
         #expect(single.certStatus == .good)
         #expect(single.certID.serialNumber.hex == "8f000000000000000001")
         #expect(single.certID.issuerNameHash == ca.subjectNameHash(.sha1))
@@ -143,7 +143,7 @@ import Testing
     @Test func unknownResponse() throws {
         let basic = try #require(try OCSPResponse(derEncoded: try Fixture.bytes("ocsp-resp-unknown.der")).basic)
         #expect(basic.responses.map(\.certStatus) == [.unknown])
-        #expect(basic.responses[0].certID.serialNumber.hex == "7777")
+        #expect(basic.responses.first?.certID.serialNumber.hex == "7777")
     }
 
     @Test func multiResponse() throws {
