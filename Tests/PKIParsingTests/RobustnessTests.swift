@@ -157,3 +157,36 @@ func lengthOctets(_ n: Int) -> [UInt8] {
     if n < 0x100 { return [0x81, UInt8(n)] }
     return [0x82, UInt8(n >> 8), UInt8(n & 0xff)]
 }
+
+@Suite struct DEREdgeCaseTests {
+    @Test func emptyInnerDocuments() {
+        // OCSPResponse { successful, [0] { id-pkix-ocsp-basic, OCTET STRING (empty) } }
+        let oid: [UInt8] = [0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01]
+        let rb = tlv(0x30, oid + [0x04, 0x00])
+        let resp = tlv(0x30, [0x0a, 0x01, 0x00] + tlv(0xa0, rb))
+        #expect(throws: PKIParsingError.self) { try OCSPResponse(derEncoded: resp) }
+        // Same with an unknown response type: not decoded, not an error.
+        let other = tlv(0x30, [0x0a, 0x01, 0x00] + tlv(0xa0, tlv(0x30, [0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x01, 0x00])))
+        let parsed = try? OCSPResponse(derEncoded: other)
+        #expect(parsed?.responseType == "1.2.3.4")
+        #expect(parsed?.basic == nil)
+        #expect(parsed?.responseBytes == [0x00])
+        // Non-successful status without responseBytes.
+        let tryLater = try? OCSPResponse(derEncoded: [0x30, 0x03, 0x0a, 0x01, 0x03])
+        #expect(tryLater?.responseStatus == .tryLater)
+        #expect(tryLater?.responseStatus.name == "tryLater")
+        let odd = try? OCSPResponse(derEncoded: [0x30, 0x03, 0x0a, 0x01, 0x04])
+        #expect(odd?.responseStatus == .other(4))
+        // Nonce extension with an empty value.
+        #expect(OCSPNonce(extensionValue: []).value.isEmpty)
+    }
+
+    @Test func indefiniteLengthAndBERForms() {
+        // Indefinite length (BER only) for the outer SEQUENCE of a tryLater response.
+        #expect((try? OCSPResponse(derEncoded: [0x30, 0x80, 0x0a, 0x01, 0x03, 0x00, 0x00]))?.responseStatus == .tryLater)
+        // Non-minimal length octets (BER only).
+        #expect((try? OCSPResponse(derEncoded: [0x30, 0x81, 0x03, 0x0a, 0x01, 0x03]))?.responseStatus == .tryLater)
+        // Unterminated indefinite length.
+        #expect((try? OCSPResponse(derEncoded: [0x30, 0x80, 0x0a, 0x01, 0x03])) == nil)
+    }
+}
