@@ -92,6 +92,9 @@ public struct HTTPMessage: Sendable, Hashable {
         return nil
     }
 
+    /// The header fields as ordered `(name, value)` pairs.
+    public var headerPairs: [(name: String, value: String)] { headers.map { ($0.name, $0.value) } }
+
     /// First value of the header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         let key = HTTPMessage.lower(name)

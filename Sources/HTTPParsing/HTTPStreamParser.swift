@@ -35,6 +35,16 @@ public struct HTTPStreamParser: Sendable {
     /// True once `finish()` has been called.
     public private(set) var isFinished = false
 
+    /// True when no message is partly read (between messages, or stopped). A stream that ends while this is
+    /// false was cut inside a message.
+    public var isIdle: Bool {
+        switch state {
+        case .head: return line.isEmpty
+        case .stopped: return true
+        default: return false
+        }
+    }
+
     private enum State: Sendable {
         case head
         case body(remaining: UInt64)

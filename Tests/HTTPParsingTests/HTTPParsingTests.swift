@@ -183,7 +183,9 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func truncatedBodyIsReportedIncomplete() throws {
         var p = HTTPStreamParser(role: .response)
+        #expect(p.isIdle)
         #expect(p.feed(b("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")).isEmpty)
+        #expect(!p.isIdle)
         let m = try #require(p.finish().first)
         #expect(!m.isComplete)
         #expect(m.body == b("abc"))
@@ -212,6 +214,7 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
     @Test func obsFoldAndCaseInsensitiveLookup() {
         let (m, _) = parse(.request, b("GET / HTTP/1.1\r\nX-Long: a\r\n  b\r\nhOsT: h\r\nX-Long: c\r\n\r\n"))
         #expect(m.first?.header("x-long") == "a b")
+        #expect(m.first?.headerPairs.map(\.name) == ["X-Long", "hOsT", "X-Long"])
         #expect(m.first?.headerValues("X-LONG") == ["a b", "c"])
         #expect(m.first?.host == "h")
     }
