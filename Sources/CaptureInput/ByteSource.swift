@@ -7,17 +7,22 @@ import Darwin
 /// Where capture bytes come from: a memory-mapped file, or a stream (standard input, a pipe) read in chunks.
 ///
 /// `peek(n)` returns a view of the next `n` bytes, valid until the next `peek`/`advance`; for a mapped file it
-/// points into the mapping (no copy), for a stream into a reusable buffer that grows only to the largest record.
+/// points into the mapping (no copy), for a stream into a reusable buffer that grows only to the largest record,
+/// for in-memory bytes (tests, fuzzing) into a private copy made once.
 public final class ByteSource {
     public enum Backing {
         case mapped(MappedFile)
         case stream(fd: Int32)
+        /// A whole capture already in memory; copied once, then read like a mapped file.
+        case bytes([UInt8])
     }
 
     /// Largest single record or block a stream may ask for; anything larger is treated as a corrupt length.
     public static let maximumRecordSize = 64 << 20
 
     private let mapped: MappedFile?
+    /// All bytes are present from the start (mapped file or in-memory bytes): nothing to read later.
+    private let complete: Bool
     private let fd: Int32
     private var base: UnsafeRawPointer?
     private var count: Int
@@ -38,11 +43,22 @@ public final class ByteSource {
             fd = -1
             base = file.bytes.baseAddress.map { UnsafeRawPointer($0) }
             count = file.bytes.count
+            complete = true
         case .stream(let fd):
             mapped = nil
             self.fd = fd
             base = nil
             count = 0
+            complete = false
+        case .bytes(let bytes):
+            mapped = nil
+            fd = -1
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+            bytes.withUnsafeBytes { if let b = $0.baseAddress { copy.copyMemory(from: b, byteCount: bytes.count) } }
+            buffer = copy
+            base = UnsafeRawPointer(copy)
+            count = bytes.count
+            complete = true
         }
     }
 
@@ -52,7 +68,7 @@ public final class ByteSource {
     public var position: Int64 { consumedBefore + Int64(cursor) }
 
     /// Total size when known (mapped file).
-    public var totalSize: Int64? { mapped.map { Int64($0.bytes.count) } }
+    public var totalSize: Int64? { complete ? Int64(count) : nil }
 
     /// Bytes available right now at the read position without further reading.
     public var buffered: Int { count - cursor }
@@ -63,13 +79,13 @@ public final class ByteSource {
         if count - cursor >= n {
             return UnsafeRawBufferPointer(start: base! + cursor, count: n)
         }
-        if mapped != nil { return nil }
+        if complete { return nil }
         return refill(n)
     }
 
     /// Everything left up to `n` bytes (used for a truncated last record).
     public func peekAvailable(upTo n: Int) -> UnsafeRawBufferPointer {
-        if count - cursor < n, mapped == nil { _ = refill(n) }
+        if count - cursor < n, !complete { _ = refill(n) }
         let avail = min(n, count - cursor)
         guard avail > 0, let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + cursor, count: avail)

@@ -187,3 +187,22 @@ func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UI
         #expect(streamed == mapped)
     }
 }
+
+@Suite struct InMemorySource {
+    @Test func bytesReadLikeAFile() throws {
+        var b = PcapNGBuilder()
+        b.interface(linkType: 1)
+        b.enhancedPacket(timestamp: 1_700_000_000_000_000, [1, 2, 3])
+        b.enhancedPacket(timestamp: 1_700_000_001_000_000, [4, 5, 6, 7, 8])
+        let fromFile = try withCapture(b.bytes) { readAll($0) }.map(\.data)
+        let source = ByteSource(.bytes(b.bytes))
+        #expect(source.totalSize == Int64(b.bytes.count))
+        let reader = try CaptureReader(source: source)
+        #expect(readAll(reader).map(\.data) == fromFile)
+        // A truncated tail is counted, as for a mapped file.
+        let cut = try CaptureReader(source: ByteSource(.bytes(Array(b.bytes.dropLast(3)))))
+        _ = readAll(cut)
+        #expect(cut.counters.truncatedRecords + cut.counters.malformedBlocks == 1)
+        #expect(throws: CaptureError.empty) { try CaptureReader(source: ByteSource(.bytes([]))) }
+    }
+}
