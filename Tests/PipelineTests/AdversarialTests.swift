@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import CaptureInput
 import Pipeline
+import PKIParsing
 import TestSupport
 
 // Captures an attacker on the monitored network can produce: lengths that lie at every layer, TCP evasion,
@@ -183,6 +184,69 @@ extension EventCollector {
         let events = try analyzeBytes(Hostile.pcap(Hostile.connection(sport: 40105, payloads: payloads) + Hostile.goodConnection()))
         #expect(events.goodHellos == 1)
         #expect(events.counters["tls_malformed_handshake_too_large"] == 1)
+    }
+}
+
+/// DER nested far beyond any sane depth, and lengths that lie, for every revocation parser.
+@Suite struct HostileDER {
+    static func der(tag: UInt8, _ content: [UInt8]) -> [UInt8] { [tag] + lengthOctets(content.count) + content }
+
+    /// `depth` constructed values, each around the next, around an ENUMERATED; headers built inside out.
+    static func nested(depth: Int, tag: UInt8 = 0x30) -> [UInt8] {
+        let core: [UInt8] = [0x0a, 0x01, 0x00]
+        var headers: [[UInt8]] = []
+        var size = core.count
+        for _ in 0..<depth {
+            let header = [tag] + lengthOctets(size)
+            headers.append(header)
+            size += header.count
+        }
+        return headers.reversed().flatMap { $0 } + core
+    }
+
+    static func lengthOctets(_ n: Int) -> [UInt8] {
+        if n < 0x80 { return [UInt8(n)] }
+        var len: [UInt8] = []
+        var v = n
+        while v > 0 { len.insert(UInt8(v & 0xff), at: 0); v >>= 8 }
+        return [0x80 | UInt8(len.count)] + len
+    }
+
+    static func parseAll(_ bytes: [UInt8]) {
+        _ = try? OCSPResponse(derEncoded: bytes)
+        _ = try? OCSPRequest(derEncoded: bytes)
+        _ = try? X509Certificate(derEncoded: bytes)
+        _ = try? CertificateList(derEncoded: bytes)
+        _ = try? CertificateStatus(tlsMessageBody: [1] + [UInt8(bytes.count >> 16 & 0xff), UInt8(bytes.count >> 8 & 0xff), UInt8(bytes.count & 0xff)] + bytes)
+        _ = PKIDocument.parse(bytes)
+    }
+
+    @Test(arguments: [100, 10_000, 100_000])
+    func nestingDepth(depth: Int) {
+        let sequences = Self.nested(depth: depth)
+        #expect(throws: (any Error).self) { try OCSPResponse(derEncoded: sequences) }
+        #expect(throws: (any Error).self) { try X509Certificate(derEncoded: sequences) }
+        #expect(throws: (any Error).self) { try CertificateList(derEncoded: sequences) }
+        #expect(throws: (any Error).self) { try OCSPRequest(derEncoded: sequences) }
+        // Inside an otherwise plausible OCSP response: responseStatus successful, then [0] explicit nesting.
+        let response = Self.der(tag: 0x30, [0x0a, 0x01, 0x00] + Self.nested(depth: depth, tag: 0xa0))
+        #expect(throws: (any Error).self) { try OCSPResponse(derEncoded: response) }
+        Self.parseAll(Self.nested(depth: depth, tag: 0xa0))
+    }
+
+    @Test func lengthsThatLie() throws {
+        let good = try #require(Paths.readFile(Paths.packageRoot + "/Tests/PKIParsingTests/Fixtures/ocsp-resp-good.der"))
+        // Every length byte position set to values that overrun, underrun and use long forms of absurd sizes.
+        for i in 0..<min(good.count, 400) {
+            for v: UInt8 in [0x00, 0x7f, 0x80, 0x84, 0x89, 0xff] {
+                var b = good
+                b[i] = v
+                Self.parseAll(b)
+            }
+        }
+        Self.parseAll([0x30, 0x84, 0xff, 0xff, 0xff, 0xff])
+        Self.parseAll([0x30, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+        Self.parseAll([0x30, 0x80, 0x00, 0x00])  // BER indefinite length
     }
 }
 
