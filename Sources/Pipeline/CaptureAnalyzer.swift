@@ -184,7 +184,21 @@ enum PipelineCounter {
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
     static let udpFlowStateCleared = "udp_flow_state_cleared"
-    static let all = [udpFlowStateCleared, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
+    static let tlsCertificates = "tls_certificates"
+    static let tlsCertificateMalformed = "tls_certificate_malformed"
+    static let tlsStapleMalformed = "tls_staple_malformed"
+    static let ocspStaples = "ocsp_staples"
+    static let ocspRequests = "ocsp_requests"
+    static let ocspResponses = "ocsp_responses"
+    static let crlFetches = "crl_fetches"
+    static let httpRequests = "http_requests"
+    static let httpResponses = "http_responses"
+    static let httpMalformed = "http_malformed"
+    static let httpStreamGaps = "http_stream_gaps"
+    static let httpUnansweredDropped = "http_unanswered_requests_dropped"
+    static let all = [udpFlowStateCleared, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
+                      ocspRequests, ocspResponses, crlFetches, httpRequests, httpResponses, httpMalformed, httpStreamGaps,
+                      httpUnansweredDropped, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
                       tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
                       tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]
