@@ -41,12 +41,24 @@ public final class CaptureAnalyzer {
     }
 
     /// Analyses every packet of `reader`, then emits the capture summary and returns it.
+    /// `progress`, when given, is called with the bytes read so far every 65 536 packets.
     @discardableResult
-    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink) -> CaptureSummary {
+    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink,
+                               progress: ((Int64) -> Void)? = nil) -> CaptureSummary {
         let analyzer = CaptureAnalyzer(captureName: name, format: reader.format.rawValue, fileSize: reader.source.totalSize,
                                        limits: limits, sink: sink)
-        while let packet = reader.next() {
-            analyzer.process(packet)
+        if let progress {
+            var n = 0
+            while let packet = reader.next() {
+                analyzer.process(packet)
+                n &+= 1
+                if n & 0xffff == 0 { progress(reader.source.position) }
+            }
+            progress(reader.source.position)
+        } else {
+            while let packet = reader.next() {
+                analyzer.process(packet)
+            }
         }
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
     }

@@ -215,6 +215,7 @@ public enum Event: Sendable {
     case ocspStaple(OCSPStapleEvent)
     case certificate(CertificateEvent)
     case revokedCertificateAccepted(RevokedCertificateAcceptedEvent)
+    case httpRequest(HTTPRequestEvent)
     case captureSummary(CaptureSummary)
 
     public var typeName: String {
@@ -228,6 +229,7 @@ public enum Event: Sendable {
         case .ocspStaple: return "ocsp_staple"
         case .certificate: return "certificate"
         case .revokedCertificateAccepted: return "revoked_certificate_accepted"
+        case .httpRequest: return "http_request"
         case .captureSummary: return "capture_summary"
         }
     }
@@ -243,6 +245,7 @@ public enum Event: Sendable {
         case .ocspStaple(let e): e.write(to: &w)
         case .certificate(let e): e.write(to: &w)
         case .revokedCertificateAccepted(let e): e.write(to: &w)
+        case .httpRequest(let e): e.write(to: &w)
         case .captureSummary(let e): e.write(to: &w)
         }
     }

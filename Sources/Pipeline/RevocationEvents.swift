@@ -271,3 +271,24 @@ func writeOCSPResponse(_ r: OCSPResponse, at context: EventContext, to w: inout 
     w.field("expired", expired)
     w.field("not_yet_valid", notYetValid)
 }
+
+/// A plain HTTP request (any port): host, method, URI and User-Agent — what the report needs to compare a
+/// client's claimed browser with its TLS fingerprint. Bodies are never written.
+public struct HTTPRequestEvent: Sendable {
+    public var http: HTTPRequestInfo
+    /// The request carried an OCSP request (an `ocsp_request` event was emitted too).
+    public var isOCSP: Bool
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        http.context.write(type: "http_request", to: &w)
+        w.field("flow", http.context.flowID)
+        w.field("host", http.host)
+        w.field("method", http.method)
+        w.field("uri", http.uri)
+        w.field("user_agent", http.userAgent)
+        w.field("content_type", http.contentType)
+        w.field("ocsp", isOCSP)
+        w.endObject()
+    }
+}

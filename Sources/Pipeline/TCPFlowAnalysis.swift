@@ -383,6 +383,7 @@ extension CaptureAnalyzer: TCPStreamSink {
                 ocsp = OCSPRequest.fromGETPath(target)
             }
             let responder = ResponderCatalogue.shared.lookup(m.host, kind: "ocsp")
+            sink.handle(.httpRequest(HTTPRequestEvent(http: info, isOCSP: ocsp != nil)))
             if let ocsp {
                 count(PipelineCounter.ocspRequests)
                 sink.handle(.ocspRequest(OCSPRequestEvent(context: ctx, http: info, request: ocsp,
