@@ -213,13 +213,14 @@ http {
     ssl_stapling off;
     location / { return 200 "<html><body>good.lab.test: no stapling</body></html>\n"; }
   }
-  # must-staple certificate served WITHOUT a staple, TLS 1.2 and 1.3
+  # must-staple certificate served WITHOUT a staple; TLS 1.2 only so the missing CertificateStatus
+  # and the clients' alerts are visible in clear
   server {
     listen $P_MUSTSTAPLE ssl;
     server_name muststaple.lab.test;
     ssl_certificate $PKI/muststaple.chain.crt;
     ssl_certificate_key $PKI/muststaple.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_protocols TLSv1.2;
     ssl_stapling off;
     location / { return 200 "<html><body>muststaple.lab.test: must-staple, no staple</body></html>\n"; }
   }
@@ -336,23 +337,23 @@ scenario curl-nostatus curl_get https://good.lab.test:$P_NOSTAPLE/
 SERVER="nginx, stapling on, TLS 1.2 only (:$P_STAPLE12)"
 DESC="curl --cert-status: status_request offered, good staple checked by curl"
 scenario curl-certstatus-staple12 curl_get https://good.lab.test:$P_STAPLE12/ --cert-status
-SERVER="nginx, must-staple certificate, no staple (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test
+SERVER="nginx, must-staple certificate, no staple, TLS 1.2 only (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test
 DESC="curl --cert-status against a must-staple certificate served without a staple: curl fails (no OCSP response)"
 scenario curl-certstatus-muststaple curl_get https://muststaple.lab.test:$P_MUSTSTAPLE/ --cert-status
 
 CLIENT="gnutls-cli"; CLIENT_VERSION=$V_GNUTLS; SNI=good.lab.test
 SERVER="nginx, stapling off (:$P_NOSTAPLE)"
 DESC="gnutls-cli --ocsp with no staple: the client asks the OCSP responder itself"
-EXT_ORDER=shuffled scenario gnutls-ocsp-nostaple gnutls good.lab.test $P_NOSTAPLE --ocsp
+scenario gnutls-ocsp-nostaple gnutls good.lab.test $P_NOSTAPLE --ocsp
 SERVER="nginx, stapling on, TLS 1.2 only (:$P_STAPLE12)"
 DESC="gnutls-cli --ocsp with a good staple: the staple answers, no responder query expected"
-EXT_ORDER=shuffled scenario gnutls-ocsp-staple12 gnutls good.lab.test $P_STAPLE12 --ocsp
-SERVER="nginx, must-staple certificate, no staple (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test
+scenario gnutls-ocsp-staple12 gnutls good.lab.test $P_STAPLE12 --ocsp
+SERVER="nginx, must-staple certificate, no staple, TLS 1.2 only (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test
 DESC="gnutls-cli against a must-staple certificate without a staple: GnuTLS enforces the TLS Feature extension"
-EXT_ORDER=shuffled scenario gnutls-muststaple gnutls muststaple.lab.test $P_MUSTSTAPLE
+scenario gnutls-muststaple gnutls muststaple.lab.test $P_MUSTSTAPLE
 SERVER="openssl s_server -status_file <revoked response>, TLS 1.2 (:$P_REVOKED)"; SNI=revoked.lab.test
 DESC="gnutls-cli --ocsp against the revoked host: revoked staple; the client rejects the certificate"
-EXT_ORDER=shuffled scenario gnutls-ocsp-revoked gnutls revoked.lab.test $P_REVOKED --ocsp
+scenario gnutls-ocsp-revoked gnutls revoked.lab.test $P_REVOKED --ocsp
 
 CLIENT="python ssl"; CLIENT_VERSION=$V_PYTHON; SNI=good.lab.test
 SERVER="nginx, stapling on, TLS 1.2 only (:$P_STAPLE12)"
@@ -434,13 +435,15 @@ if [ "$BROWSERS" -eq 1 ]; then
       --disable-sync --user-data-dir="$home/profile" --ssl-key-log-file="$CAP/$SCN.keys" \
       --virtual-time-budget=3000 --dump-dom "$1"
   }
-  firefox_run() { # url
+  firefox_run() { # url [ocsp|default]   (default: the browser's own revocation settings)
     local prof=$WORK/firefox-profile
     rm -rf "$prof" "$WORK/firefox-home"; mkdir -p "$prof" "$WORK/firefox-home"
     certutil -N -d "sql:$prof" --empty-password
     certutil -A -d "sql:$prof" -n "helloscope lab root" -t "C,," -i "$PKI/root.crt"
     cp "$LAB_DIR/firefox-user.js" "$prof/user.js"
-    nsx env HOME="$WORK/firefox-home" SSLKEYLOGFILE="$CAP/$SCN.keys" MOZ_HEADLESS=1 timeout 90 firefox-esr \
+    [ "${2:-ocsp}" = ocsp ] && cat "$LAB_DIR/firefox-ocsp.js" >> "$prof/user.js"
+    # An error page never finishes the screenshot: the must-staple case ends by the timeout.
+    nsx env HOME="$WORK/firefox-home" SSLKEYLOGFILE="$CAP/$SCN.keys" MOZ_HEADLESS=1 timeout 40 firefox-esr \
       --headless --no-remote --profile "$prof" --screenshot "$WORK/$SCN.png" "$1"
     [ -s "$WORK/$SCN.png" ] && echo "screenshot: $(stat -c %s "$WORK/$SCN.png") bytes"
   }
@@ -457,7 +460,10 @@ if [ "$BROWSERS" -eq 1 ]; then
   SERVER="nginx, stapling off (:$P_NOSTAPLE)"; FILTER=$BFILTER
   DESC="headless Firefox ESR with security.OCSP.enabled=1, no staple: Firefox queries the lab OCSP responder itself"
   scenario firefox-nostaple firefox_run https://good.lab.test:$P_NOSTAPLE/
-  SERVER="nginx, must-staple certificate, no staple (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test; FILTER=$BFILTER
+  DESC="headless Firefox ESR with its default revocation preferences (no firefox-ocsp.js), no staple"
+  FILTER=$BFILTER
+  scenario firefox-default-nostaple firefox_run https://good.lab.test:$P_NOSTAPLE/ default
+  SERVER="nginx, must-staple certificate, no staple, TLS 1.2 only (:$P_MUSTSTAPLE)"; SNI=muststaple.lab.test; FILTER=$BFILTER
   DESC="headless Firefox ESR against a must-staple certificate without a staple: Firefox enforces must-staple"
   scenario firefox-muststaple firefox_run https://muststaple.lab.test:$P_MUSTSTAPLE/
 fi
