@@ -36,11 +36,11 @@ FIELDS = [
     "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
     "tls.handshake.ja3_full", "tls.handshake.ja3", "tls.handshake.ja3s_full", "tls.handshake.ja3s",
     "tls.handshake.extensions.supported_version", "tls.handshake.ciphersuite",
-    "tls.handshake.fragment.count",
+    "tls.handshake.fragment.count", "tls.handshake.sig_hash_alg",
     "tls.alert_message.level", "tls.alert_message.desc",
     "dtls.record.content_type", "dtls.handshake.type", "dtls.handshake.extension.type",
     "dtls.handshake.extensions_server_name", "dtls.handshake.ja3_full", "dtls.handshake.ja3",
-    "dtls.handshake.ja3s_full", "dtls.handshake.ja3s", "dtls.handshake.cookie_length",
+    "dtls.handshake.ja3s_full", "dtls.handshake.ja3s", "dtls.handshake.cookie_length", "dtls.handshake.ciphersuite",
     "dtls.alert_message.level", "dtls.alert_message.desc",
     "ocsp.responseStatus", "ocsp.certStatus", "ocsp.serialNumber", "ocsp.ReOcspNonce",
     "ocsp.revocationReason", "pkix1explicit.id", "x509af.algorithm.id",
@@ -202,6 +202,7 @@ def analyse(meta: dict, cap_dir: str) -> dict:
     pcap = os.path.join(cap_dir, meta["capture"])
     frames = tshark_frames(pcap)
     hellos, server_hellos, staples, alerts, ocsp, crls = [], [], [], [], [], []
+    encrypted_alerts = []
     by_number = {int(first(f, "frame.number")): f for f in frames}
     dtls = any("dtls.handshake.type" in f for f in frames)
     tls13_streams = set()
@@ -232,6 +233,9 @@ def analyse(meta: dict, cap_dir: str) -> dict:
                 "extensions": exts,
                 "grease_extensions": sum(1 for e in exts if e in GREASE),
                 "supported_versions": [hex(v) for v in ints(f, "tls.handshake.extensions.supported_version")]
+                if proto != "dtls" else [],
+                "cipher_suites": [f"{c:04x}" for c in ints(f, f"{p}.handshake.ciphersuite")],
+                "signature_algorithms": [f"{c:04x}" for c in ints(f, "tls.handshake.sig_hash_alg")]
                 if proto != "dtls" else [],
                 "ja3_full": first(f, f"{p}.handshake.ja3_full"),
                 "ja3": first(f, f"{p}.handshake.ja3"),
@@ -265,6 +269,11 @@ def analyse(meta: dict, cap_dir: str) -> dict:
                 "serials": [hex_serial(s) for s in f.get("ocsp.serialNumber", [])],
                 "revocation_reason": [CRL_REASON.get(r, r) for r in f.get("ocsp.revocationReason", [])],
             })
+        n_clear = len(f.get(f"{p}.alert_message.desc", []))
+        n_alert = sum(1 for t in f.get(f"{p}.record.content_type", []) if t == "21")
+        if n_alert > n_clear:
+            encrypted_alerts.append({"frame": num, "records": n_alert - n_clear,
+                                     "from": "client" if int(dst_port) in TLS_TCP_PORTS + DTLS_UDP_PORTS else "server"})
         for level, desc in zip(f.get(f"{p}.alert_message.level", []), f.get(f"{p}.alert_message.desc", [])):
             alerts.append({"frame": num, "from": "client" if int(dst_port) in TLS_TCP_PORTS + DTLS_UDP_PORTS else "server",
                            "level": int(level), "description": int(desc),
@@ -342,6 +351,7 @@ def analyse(meta: dict, cap_dir: str) -> dict:
         "ocsp_requests": ocsp,
         "crl_downloads": crls,
         "alerts": alerts,
+        "encrypted_alerts": encrypted_alerts,
         "outcome": {
             "result": "ok" if meta["client_exit"] == "0" else "failed",
             "client_exit": int(meta["client_exit"]),
@@ -389,6 +399,9 @@ def manifest(gt: dict) -> str:
             obs.append(f"CRL {c['url']}: {c.get('revoked_entries')} revoked")
         for a in s["alerts"]:
             obs.append(f"alert from {a['from']}: {a['level']}/{a['description']} {a['name']}")
+        enc = [a["from"] for a in s.get("encrypted_alerts", [])]
+        if enc:
+            obs.append("encrypted alerts from " + ", ".join(f"{w} x{enc.count(w)}" for w in sorted(set(enc))))
         obs.append(f"outcome: {s['outcome']['result']}")
         client = f"{s['client']['name']} ({short_version(s['client']['version'])})".replace("|", "/")
         out.append(f"| `{name}` | {client} | {s['server']} | {s['description']} | {'; '.join(obs)} |")
@@ -412,7 +425,6 @@ def cmd_build(a) -> int:
                 scenarios[name] = s
                 notes.append(f"`{name}` was not rerun in the last run; its entry and capture are from an earlier run "
                              "(its certificates are from that run's PKI).")
-        notes += [n for n in old.get("notes", []) if n.startswith("(kept) ")]
     if a.notes and os.path.exists(a.notes):
         notes += [l.strip() for l in open(a.notes) if l.strip()]
     gt = {

@@ -477,7 +477,8 @@ for n in root int ocsp good revoked muststaple; do openssl x509 -in "$PKI/$n.crt
 cp "$PKI/intermediate.crl.pem" "$CAP/pki/intermediate.crl.pem"
 python3 "$LAB_DIR/ct_export.py" "$CAP/pki" good revoked muststaple > "$CAP/pki/ct-export.json"
 python3 "$LAB_DIR/ground_truth.py" build --meta "$WORK/meta.jsonl" --captures "$CAP" \
-  --previous "$OUT/ground-truth.json" --previous-dir "$OUT" --out "$CAP/ground-truth.json" --manifest "$CAP/MANIFEST.md"
+  --previous "$OUT/ground-truth.json" --previous-dir "$OUT" --out "$CAP/ground-truth.json" --manifest "$CAP/MANIFEST.md" \
+  --notes "$LAB_DIR/manifest-notes.txt"
 
 mkdir -p "$OUT/pki"
 rm -f "$OUT"/pki/*.crt "$OUT"/pki/*.pem "$OUT"/pki/ct-export.json
