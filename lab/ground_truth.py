@@ -69,8 +69,10 @@ CRL_REASON = {"0": "unspecified", "1": "keyCompromise", "2": "cACompromise", "3"
 GREASE = {0x0a0a + 0x1010 * i for i in range(16)}
 
 
-def tshark_frames(pcap: str) -> list:
+def tshark_frames(pcap: str, keylog: str = None) -> list:
     cmd = ["tshark", "-r", pcap, "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-T", "json"]
+    if keylog:
+        cmd += ["-o", f"tls.keylog_file:{keylog}"]
     for p in TLS_TCP_PORTS:
         cmd += ["-d", f"tcp.port=={p},tls"]
     for p in HTTP_TCP_PORTS:
@@ -361,6 +363,16 @@ def analyse(meta: dict, cap_dir: str) -> dict:
     }
     if hidden and not staple_sent:
         result["staple"]["sent"] = None
+        keys = os.path.join(cap_dir, meta["keys"])
+        if os.path.exists(keys) and os.path.getsize(keys) > 0:
+            # With the key log: the TLS 1.3 Certificate message and the staple in its status_request entry.
+            seen, status = False, []
+            for f in tshark_frames(pcap, keys):
+                if 11 in ints(f, "tls.handshake.type") and "http.request.method" not in f:
+                    seen = True
+                    status += [CERT_STATUS.get(x, x) for x in f.get("ocsp.certStatus", [])]
+            result["staple"]["with_keys"] = {"certificate_decrypted": seen, "sent": bool(status) if seen else None,
+                                            "cert_status": status}
     return result
 
 
@@ -391,7 +403,10 @@ def manifest(gt: dict) -> str:
         if st["visible"]:
             obs.append("staple: " + ", ".join(",".join(m["cert_status"]) for m in st["messages"]))
         elif st["sent"] is None:
-            obs.append("staple: not visible (TLS 1.3)" + (f", client saw {st['status_from_client']}" if st["status_from_client"] else ""))
+            wk = st.get("with_keys") or {}
+            dec = (", with keys: " + (",".join(wk["cert_status"]) if wk.get("sent") else "none")) if wk.get("certificate_decrypted") else ""
+            obs.append("staple: not visible (TLS 1.3)" + dec
+                       + (f", client saw {st['status_from_client']}" if st["status_from_client"] else ""))
         for o in s["ocsp_requests"]:
             obs.append(f"OCSP {o['method']} to {o['responder_host']}: serials {','.join(o['serials'])} -> "
                        f"{','.join(o.get('cert_status', [])) or 'no response'}")
@@ -436,6 +451,7 @@ def cmd_build(a) -> int:
             "status_request_index": "0-based position of extension 5 in the ClientHello extension list as sent, GREASE included",
             "frame": "tshark frame.number of the packet that completes the message (after reassembly)",
             "staple.sent": "true/false when visible; null when TLS 1.3 hides the Certificate message",
+            "staple.with_keys": "TLS 1.3 only: the Certificate message decrypted with the scenario's key log",
         },
         "scenarios": dict(sorted(scenarios.items())),
         "notes": notes,
@@ -470,7 +486,8 @@ def project(gt: dict, names=None) -> dict:
             "server_hellos": [{"version": sh["version"], "cipher_suite": sh["cipher_suite"], "ja3s_full": sh["ja3s_full"]}
                               for sh in s["server_hellos"]],
             "staple": {"sent": s["staple"]["sent"], "cert_status": [m["cert_status"] for m in s["staple"]["messages"]],
-                       "status_from_client": s["staple"]["status_from_client"]},
+                       "status_from_client": s["staple"]["status_from_client"],
+                       "with_keys": s["staple"].get("with_keys")},
             "ocsp_requests": [{k: o.get(k) for k in ("responder_host", "method", "serials", "hash_algorithms", "nonce",
                                                       "http_status", "response_status", "cert_status", "response_serials")}
                               for o in s["ocsp_requests"]],
