@@ -15,6 +15,7 @@ without keys sees.
 """
 import argparse
 import base64
+import hashlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ DTLS_UDP_PORTS = [4436]
 QUIC_UDP_PORTS = [4437]
 
 FIELDS = [
-    "frame.number", "frame.len", "ip.src", "ip.dst",
+    "frame.number", "frame.len", "frame.protocols", "ip.src", "ip.dst",
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.segment.count",
     "udp.stream", "udp.srcport", "udp.dstport",
     "quic.long.packet_type",
@@ -36,7 +37,7 @@ FIELDS = [
     "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
     "tls.handshake.ja3_full", "tls.handshake.ja3", "tls.handshake.ja3s_full", "tls.handshake.ja3s",
     "tls.handshake.extensions.supported_version", "tls.handshake.ciphersuite",
-    "tls.handshake.fragment.count", "tls.handshake.sig_hash_alg",
+    "tls.handshake.fragment.count", "tls.handshake.sig_hash_alg", "tls.handshake.version", "dtls.handshake.version",
     "tls.alert_message.level", "tls.alert_message.desc",
     "dtls.record.content_type", "dtls.handshake.type", "dtls.handshake.extension.type",
     "dtls.handshake.extensions_server_name", "dtls.handshake.ja3_full", "dtls.handshake.ja3",
@@ -111,6 +112,74 @@ def hex_serial(tshark_bytes: str) -> str:
     if len(h) % 2:
         h = "0" + h
     return h or "00"
+
+
+# --- JA4 (shared/corpus/foxio/JA4.md), computed from tshark's fields of the ClientHello ---
+JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2",
+                0xfeff: "d1", 0xfefd: "d2", 0xfefc: "d3"}
+
+
+def client_hello_sigalgs(pcap: str, keylog: str = None) -> dict:
+    """frame number -> the signature_algorithms (0x000d) list of the ClientHello in it, in wire order.
+    tshark's flat sig_hash_alg field also holds delegated_credentials' list, so read the tree."""
+    cmd = ["tshark", "-r", pcap, "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-T", "json", "--no-duplicate-keys",
+           "-Y", "tls.handshake.type == 1 || dtls.handshake.type == 1"]
+    for p in TLS_TCP_PORTS:
+        cmd += ["-d", f"tcp.port=={p},tls"]
+    for p in DTLS_UDP_PORTS:
+        cmd += ["-d", f"udp.port=={p},dtls"]
+    for p in QUIC_UDP_PORTS:
+        cmd += ["-d", f"udp.port=={p},quic"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result = {}
+
+    def walk(o, acc):
+        if isinstance(o, dict):
+            t = o.get("tls.handshake.extension.type", o.get("dtls.handshake.extension.type"))
+            for pre in ("tls", "dtls"):
+                if t == "13" and f"{pre}.handshake.sig_hash_algs" in o:
+                    algs = o[f"{pre}.handshake.sig_hash_algs"].get(f"{pre}.handshake.sig_hash_alg", [])
+                    acc.append(algs if isinstance(algs, list) else [algs])
+                    return
+            for v in o.values():
+                walk(v, acc)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, acc)
+
+    for pkt in json.loads(out or "[]"):
+        layers = pkt["_source"]["layers"]
+        num = int(layers["frame"]["frame.number"])
+        acc = []
+        walk({k: v for k, v in layers.items() if k in ("tls", "dtls", "quic")}, acc)
+        result[num] = [int(x, 16) for x in acc[0]] if acc else []
+    return result
+
+
+def ja4(proto: str, legacy_version: int, supported_versions: list, ciphers: list, exts: list, alpn: str,
+        sigalgs: list):
+    """Returns (ja4, ja4_r)."""
+    ciphers = [c for c in ciphers if c not in GREASE]
+    exts = [e for e in exts if e not in GREASE]
+    sv = [v for v in supported_versions if v not in GREASE]
+    version = JA4_VERSIONS.get(max(sv) if sv else legacy_version, "00")
+    sni = "d" if 0 in exts else "i"
+    if alpn:
+        raw = alpn.encode("latin-1", "replace")
+        f, l = raw[0], raw[-1]
+        isalnum = lambda b: chr(b).isascii() and chr(b).isalnum()
+        a = chr(f) + chr(l) if isalnum(f) and isalnum(l) else raw.hex()[0] + raw.hex()[-1]
+    else:
+        a = "00"
+    part_a = f"{proto}{version}{sni}{min(len(ciphers), 99):02d}{min(len(exts), 99):02d}{a}"
+    cs = ",".join(sorted(f"{c:04x}" for c in ciphers))
+    es = ",".join(sorted(f"{e:04x}" for e in exts if e not in (0x0000, 0x0010)))
+    sa = ",".join(f"{x:04x}" for x in sigalgs if x not in GREASE)
+    c_in = es + ("_" + sa if sa else "")
+    h = lambda x: hashlib.sha256(x.encode()).hexdigest()[:12]
+    part_b = h(cs) if cs else "000000000000"
+    part_c = h(c_in) if es else "000000000000"
+    return f"{part_a}_{part_b}_{part_c}", f"{part_a}_{cs}_{c_in}"
 
 
 # --- a minimal DER reader for OCSP GET requests (the request is in the URL, not in a body tshark parses) ---
@@ -203,6 +272,7 @@ def staple_from_client(lines: list) -> str:
 def analyse(meta: dict, cap_dir: str) -> dict:
     pcap = os.path.join(cap_dir, meta["capture"])
     frames = tshark_frames(pcap)
+    sigalgs_by_frame = client_hello_sigalgs(pcap)
     hellos, server_hellos, staples, alerts, ocsp, crls = [], [], [], [], [], []
     encrypted_alerts = []
     by_number = {int(first(f, "frame.number")): f for f in frames}
@@ -214,7 +284,8 @@ def analyse(meta: dict, cap_dir: str) -> dict:
         stream = first(f, "tcp.stream") or first(f, "udp.stream")
         src_port = first(f, "tcp.srcport") or first(f, "udp.srcport")
         dst_port = first(f, "tcp.dstport") or first(f, "udp.dstport")
-        proto = "dtls" if "dtls.handshake.type" in f else ("quic" if "quic.long.packet_type" in f else "tls")
+        protos = first(f, "frame.protocols", "").split(":")
+        proto = "dtls" if "dtls.handshake.type" in f else ("quic" if "quic" in protos else "tls")
         p = "dtls" if proto == "dtls" else "tls"
         htypes = ints(f, f"{p}.handshake.type")
         if 1 in htypes:
@@ -242,6 +313,13 @@ def analyse(meta: dict, cap_dir: str) -> dict:
                 "ja3_full": first(f, f"{p}.handshake.ja3_full"),
                 "ja3": first(f, f"{p}.handshake.ja3"),
             }
+            legacy = first(f, f"{p}.handshake.version")
+            ch["ja4"], ch["ja4_r"] = ja4(
+                {"tls": "t", "dtls": "d", "quic": "q"}[proto], int(legacy, 16) if legacy else 0,
+                ints(f, "tls.handshake.extensions.supported_version") if proto != "dtls" else [],
+                ints(f, f"{p}.handshake.ciphersuite"), exts, first(f, "tls.handshake.extensions_alpn_str") if proto != "dtls" else None,
+                sigalgs_by_frame.get(num, []))
+            ch["signature_algorithms"] = [f"{c:04x}" for c in sigalgs_by_frame.get(num, [])]
             if proto == "dtls":
                 ch["cookie_length"] = int(first(f, "dtls.handshake.cookie_length", 0))
             hellos.append(ch)
@@ -398,7 +476,7 @@ def manifest(gt: dict) -> str:
             sr = f"status_request at index {ch['status_request_index']}" if ch["status_request"] else "no status_request"
             seg = f", {ch['tcp_segments']} TCP segments" if (ch.get("tcp_segments") or 1) > 1 else ""
             frag = f", {ch['handshake_fragments']} records" if (ch.get("handshake_fragments") or 1) > 1 else ""
-            obs.append(f"CH frame {ch['frame']}: {sr} of {ch['extension_count']}{seg}{frag}")
+            obs.append(f"CH frame {ch['frame']}: {sr} of {ch['extension_count']}{seg}{frag}, JA4 {ch.get('ja4')}")
         st = s["staple"]
         if st["visible"]:
             obs.append("staple: " + ", ".join(",".join(m["cert_status"]) for m in st["messages"]))
@@ -476,7 +554,7 @@ def project(gt: dict, names=None) -> dict:
             c = {"sni": ch["sni"], "status_request": ch["status_request"], "extension_count": ch["extension_count"],
                  "extension_set": sorted(e for e in ch["extensions"] if e not in GREASE), "alpn": ch["alpn"],
                  "multi_segment": (ch.get("tcp_segments") or 1) > 1,
-                 "multi_record": (ch.get("handshake_fragments") or 1) > 1}
+                 "multi_record": (ch.get("handshake_fragments") or 1) > 1, "ja4": ch.get("ja4")}
             if fixed:
                 c.update({"status_request_index": ch["status_request_index"], "ja3_full": ch["ja3_full"], "ja3": ch["ja3"]})
             chs.append(c)
