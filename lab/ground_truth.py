@@ -252,7 +252,7 @@ def client_lines(log_path: str) -> list:
     for line in text.splitlines():
         line = line.rstrip()
         if any(re.match(p, line) for p in RESULT_PATTERNS):
-            s = line.strip()
+            s = re.sub(r"(?:/[^/\s:]+)+/([^/\s:]+)", r"\1", line.strip())  # paths of the work area -> file names
             if s not in seen:
                 seen.append(s)
     return seen[:12]

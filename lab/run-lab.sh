@@ -97,6 +97,7 @@ cleanup() {
   ip netns del "$NS2" 2>/dev/null
   ip netns del "$NS" 2>/dev/null
   rm -rf "/etc/netns/$NS" "/etc/netns/$NS2"
+  rmdir /etc/netns 2>/dev/null   # only when nothing else uses it
   if [ "$KEEP_WORK" -eq 1 ]; then log "work area kept: $WORK"; else rm -rf "$WORK"; fi
   [ $rc -ne 0 ] && log "FAILED (exit $rc)"
   exit $rc
