@@ -105,6 +105,7 @@ public final class CaptureAnalyzer {
     /// Ends all flows, emits the summary event and returns it.
     public func finish(readerCounters: CaptureCounters, stoppedEarly: Bool) -> CaptureSummary {
         reassembler.finish(sink: self)
+        for key in udpFlows.keys.sorted(by: { ($0.low, $0.high) < ($1.low, $1.high) }) { flushCertificates(udpFlows[key]!.handshake) }
         flushLinkCount()
         var s = summary
         s.flows = reassembler.counters.flowsCreated

@@ -43,16 +43,10 @@ final class FlowState {
     var clientDirection: Int?
     var clientHellos = 0
     var serverHellos = 0
-    var sni: String?
     var countedAsTLS = false
-    // Revocation in the TLS handshake.
-    var clientOfferedStatusRequest = false
-    var serverAcknowledgedStatusRequest = false
-    var pendingCertificates: [X509Certificate] = []
-    var certificateContext: EventContext?
-    var stapled = false
-    var revokedStaple: (frame: Int, serial: String?)?
-    var revokedAcceptedReported = false
+    /// What the handshake said about revocation (shared with DTLS).
+    let handshake = HandshakeRevocationState()
+    var sni: String? { handshake.sni }
     // HTTP.
     var httpRequests: [PendingHTTPRequest] = []
     /// Request methods the response parser has not been told about yet (it may not exist yet).
@@ -71,7 +65,7 @@ extension CaptureAnalyzer: TCPStreamSink {
         } else {
             wants = read(bytes, state: state, direction: &state.direction1, index: 1, flow: flow)
         }
-        if !wants && state.pendingCertificates.count > 0 && state.clientDirection.map({ $0 != direction }) == true {
+        if !wants && state.handshake.pendingCertificates.count > 0 && state.clientDirection.map({ $0 != direction }) == true {
             flushCertificates(state: state, flow: flow)
         }
         return wants
@@ -105,7 +99,7 @@ extension CaptureAnalyzer: TCPStreamSink {
                 if index == 0 { messages = state.direction0.http?.finish() ?? [] } else { messages = state.direction1.http?.finish() ?? [] }
                 for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
             }
-            if !state.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
+            if !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
         }
         flow.attachment = nil
     }
@@ -217,10 +211,10 @@ extension CaptureAnalyzer: TCPStreamSink {
                 break
             case .encrypted:
                 stop = true
-                watch = state.revokedStaple != nil && state.clientDirection == index
+                watch = state.handshake.revokedStaple != nil && state.clientDirection == index
             case .applicationData:
                 stop = true
-                if state.revokedStaple != nil && state.clientDirection == index {
+                if state.handshake.revokedStaple != nil && state.clientDirection == index {
                     reportRevokedAccepted(state: state, flow: flow, direction: index)
                 }
             case .malformed(let reason):
@@ -230,7 +224,7 @@ extension CaptureAnalyzer: TCPStreamSink {
         }
         if stop {
             d.parser.finish()
-            d.mode = watch && !state.revokedAcceptedReported ? .watchingApplicationData : .done
+            d.mode = watch && !state.handshake.revokedAcceptedReported ? .watchingApplicationData : .done
         }
     }
 
@@ -247,8 +241,8 @@ extension CaptureAnalyzer: TCPStreamSink {
             if state.clientDirection == nil { state.clientDirection = index }
             state.clientHellos += 1
             if state.clientHellos == 1 {
-                state.sni = hello.serverName
-                state.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
+                state.handshake.sni = hello.serverName
+                state.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
             }
             emitClientHello(hello, recordVersion: recordVersion, flow: flow, direction: index, index: state.clientHellos)
             return false
@@ -259,82 +253,31 @@ extension CaptureAnalyzer: TCPStreamSink {
             }
             if state.clientDirection == nil { state.clientDirection = 1 - index }
             state.serverHellos += 1
-            state.serverAcknowledgedStatusRequest = hello.acknowledgesStatusRequest
+            state.handshake.serverAcknowledgedStatusRequest = hello.acknowledgesStatusRequest
             emitServerHello(hello, recordVersion: recordVersion, flow: flow, direction: index, index: state.serverHellos,
                             sni: state.sni)
             // After a TLS 1.3 ServerHello everything the server sends is encrypted.
             return !hello.isHelloRetryRequest && hello.negotiatedVersion == 0x0304
         case HandshakeType.certificate where fromServer:
-            certificates(body, state: state, flow: flow, direction: index)
+            certificateMessage(body, state: state.handshake, context: context(flow: flow, direction: index))
             return false
         case HandshakeType.certificateStatus where fromServer:
-            staple(body, state: state, flow: flow, direction: index)
+            certificateStatusMessage(body, state: state.handshake, context: context(flow: flow, direction: index))
             return false
         case HandshakeType.serverHelloDone, HandshakeType.finished:
             if fromServer { flushCertificates(state: state, flow: flow) }
             return true
         default:
-            if fromServer && !state.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
+            if fromServer && !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
             return false
         }
     }
 
-    /// TLS ≤1.2 Certificate (RFC 5246 §7.4.2): `opaque ASN.1Cert<1..2^24-1>; ASN.1Cert certificate_list<0..2^24-1>;`
-    private func certificates(_ body: [UInt8], state: FlowState, flow: TCPFlow, direction: Int) {
-        var parsed: [X509Certificate] = []
-        body.withUnsafeBytes { raw in
-            var c = ByteCursor(raw)
-            guard let list = c.readVector24() else { count(PipelineCounter.tlsCertificateMalformed); return }
-            var l = ByteCursor(list)
-            while !l.isAtEnd {
-                guard let der = l.readVector24() else { count(PipelineCounter.tlsCertificateMalformed); break }
-                if let cert = try? X509Certificate(derEncoded: Array(der)) {
-                    parsed.append(cert)
-                } else {
-                    count(PipelineCounter.tlsCertificateMalformed)
-                }
-                if parsed.count >= 16 { break }
-            }
-        }
-        state.pendingCertificates = parsed
-        state.certificateContext = context(flow: flow, direction: direction)
-    }
-
-    /// CertificateStatus (RFC 6066 §8): the stapled OCSP response.
-    private func staple(_ body: [UInt8], state: FlowState, flow: TCPFlow, direction: Int) {
-        guard let status = try? CertificateStatus(tlsMessageBody: body), let response = status.response else {
-            count(PipelineCounter.tlsStapleMalformed)
-            return
-        }
-        state.stapled = true
-        let leafSerial = state.pendingCertificates.first?.serialNumber.hex
-        let event = OCSPStapleEvent(context: context(flow: flow, direction: direction), sni: state.sni, response: response,
-                                    clientOfferedStatusRequest: state.clientOfferedStatusRequest,
-                                    serverAcknowledged: state.serverAcknowledgedStatusRequest, leafSerial: leafSerial)
-        count(PipelineCounter.ocspStaples)
-        sink.handle(.ocspStaple(event))
-        if let revoked = response.basic?.responses.first(where: { if case .revoked = $0.certStatus { return true } else { return false } }) {
-            state.revokedStaple = (frame: currentFrame, serial: revoked.certID.serialNumber.hex)
-        }
-        flushCertificates(state: state, flow: flow)
-    }
-
-    func flushCertificates(state: FlowState, flow: TCPFlow) {
-        guard let ctx = state.certificateContext, !state.pendingCertificates.isEmpty else { return }
-        let chain = state.pendingCertificates
-        state.pendingCertificates = []
-        state.certificateContext = nil
-        for (i, cert) in chain.enumerated() {
-            count(PipelineCounter.tlsCertificates)
-            sink.handle(.certificate(CertificateEvent(context: ctx, sni: state.sni, chainIndex: i, chainLength: chain.count,
-                                                      certificate: cert, issuer: i + 1 < chain.count ? chain[i + 1] : nil,
-                                                      stapled: state.stapled)))
-        }
-    }
+    func flushCertificates(state: FlowState, flow: TCPFlow) { flushCertificates(state.handshake) }
 
     private func reportRevokedAccepted(state: FlowState, flow: TCPFlow, direction: Int) {
-        guard let revoked = state.revokedStaple, !state.revokedAcceptedReported else { return }
-        state.revokedAcceptedReported = true
+        guard let revoked = state.handshake.revokedStaple, !state.handshake.revokedAcceptedReported else { return }
+        state.handshake.revokedAcceptedReported = true
         sink.handle(.revokedCertificateAccepted(RevokedCertificateAcceptedEvent(
             context: context(flow: flow, direction: direction), sni: state.sni, serial: revoked.serial, stapleFrame: revoked.frame)))
     }
