@@ -41,12 +41,24 @@ public final class CaptureAnalyzer {
     }
 
     /// Analyses every packet of `reader`, then emits the capture summary and returns it.
+    /// `progress`, when given, is called with the bytes read so far every 65 536 packets.
     @discardableResult
-    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink) -> CaptureSummary {
+    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink,
+                               progress: ((Int64) -> Void)? = nil) -> CaptureSummary {
         let analyzer = CaptureAnalyzer(captureName: name, format: reader.format.rawValue, fileSize: reader.source.totalSize,
                                        limits: limits, sink: sink)
-        while let packet = reader.next() {
-            analyzer.process(packet)
+        if let progress {
+            var n = 0
+            while let packet = reader.next() {
+                analyzer.process(packet)
+                n &+= 1
+                if n & 0xffff == 0 { progress(reader.source.position) }
+            }
+            progress(reader.source.position)
+        } else {
+            while let packet = reader.next() {
+                analyzer.process(packet)
+            }
         }
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
     }
@@ -93,6 +105,7 @@ public final class CaptureAnalyzer {
     /// Ends all flows, emits the summary event and returns it.
     public func finish(readerCounters: CaptureCounters, stoppedEarly: Bool) -> CaptureSummary {
         reassembler.finish(sink: self)
+        for key in udpFlows.keys.sorted(by: { ($0.low, $0.high) < ($1.low, $1.high) }) { flushCertificates(udpFlows[key]!.handshake) }
         flushLinkCount()
         var s = summary
         s.flows = reassembler.counters.flowsCreated
@@ -184,7 +197,21 @@ enum PipelineCounter {
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
     static let udpFlowStateCleared = "udp_flow_state_cleared"
-    static let all = [udpFlowStateCleared, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
+    static let tlsCertificates = "tls_certificates"
+    static let tlsCertificateMalformed = "tls_certificate_malformed"
+    static let tlsStapleMalformed = "tls_staple_malformed"
+    static let ocspStaples = "ocsp_staples"
+    static let ocspRequests = "ocsp_requests"
+    static let ocspResponses = "ocsp_responses"
+    static let crlFetches = "crl_fetches"
+    static let httpRequests = "http_requests"
+    static let httpResponses = "http_responses"
+    static let httpMalformed = "http_malformed"
+    static let httpStreamGaps = "http_stream_gaps"
+    static let httpUnansweredDropped = "http_unanswered_requests_dropped"
+    static let all = [udpFlowStateCleared, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
+                      ocspRequests, ocspResponses, crlFetches, httpRequests, httpResponses, httpMalformed, httpStreamGaps,
+                      httpUnansweredDropped, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
                       tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
                       tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]

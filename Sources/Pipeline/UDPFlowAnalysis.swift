@@ -8,7 +8,7 @@ import Fingerprints
 struct UDPFlowInfo {
     var clientHellos = 0
     var serverHellos = 0
-    var sni: String?
+    let handshake = HandshakeRevocationState()
 }
 
 extension CaptureAnalyzer {
@@ -45,7 +45,9 @@ extension CaptureAnalyzer {
                                     recordVersion: UInt16, quicVersion: UInt32?) {
         guard bytes.count >= 4 else { return }
         let type = bytes[0]
-        guard type == HandshakeType.clientHello || type == HandshakeType.serverHello else { return }
+        let revocationMessage = isDTLS && !fromClient && (type == HandshakeType.certificate || type == HandshakeType.certificateStatus
+            || type == HandshakeType.serverHelloDone)
+        guard type == HandshakeType.clientHello || type == HandshakeType.serverHello || revocationMessage else { return }
         let (key, _) = FlowKey.make(source: source, destination: destination, transport: IPProtocolNumber.udp)
         if udpFlows[key] == nil && udpFlows.count >= Self.maximumUDPFlows {
             udpFlows.removeAll(keepingCapacity: true)
@@ -57,13 +59,24 @@ extension CaptureAnalyzer {
         let protocolName = isDTLS ? "dtls" : "quic"
         let context = EventContext(seconds: currentSeconds, nanoseconds: currentNanoseconds, capture: captureName,
                                    frame: currentFrame, source: source, destination: destination, transport: "udp")
+        if revocationMessage {
+            switch type {
+            case HandshakeType.certificate: certificateMessage(body, state: info.handshake, context: context)
+            case HandshakeType.certificateStatus: certificateStatusMessage(body, state: info.handshake, context: context)
+            default: flushCertificates(info.handshake)
+            }
+            return
+        }
         if type == HandshakeType.clientHello {
             guard let hello = try? ClientHello(body: body, isDTLS: isDTLS) else {
                 count(PipelineCounter.tlsClientHelloMalformed)
                 return
             }
             info.clientHellos += 1
-            if info.sni == nil { info.sni = hello.serverName }
+            if info.clientHellos == 1 {
+                info.handshake.sni = hello.serverName
+                info.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
+            }
             summary.clientHellos += 1
             sink.handle(.clientHello(ClientHelloEvent(
                 context: context, index: info.clientHellos, protocolName: protocolName, recordVersion: recordVersion,
@@ -75,10 +88,11 @@ extension CaptureAnalyzer {
                 return
             }
             info.serverHellos += 1
+            info.handshake.serverAcknowledgedStatusRequest = hello.acknowledgesStatusRequest
             summary.serverHellos += 1
             sink.handle(.serverHello(ServerHelloEvent(
                 context: context, index: info.serverHellos, protocolName: protocolName, recordVersion: recordVersion,
-                hello: hello, ja3s: JA3(serverHello: hello), sni: info.sni, quicVersion: quicVersion)))
+                hello: hello, ja3s: JA3(serverHello: hello), sni: info.handshake.sni, quicVersion: quicVersion)))
         }
     }
 
