@@ -133,6 +133,30 @@ def certificates(body):
     return [c for c in out if len(c) > 64 and c[0] == 0x30]
 
 
+def http_bodies(out, stream, tag):
+    """OCSP requests/responses and CRLs/certificates carried in Content-Length HTTP bodies, as DER seeds."""
+    off = 0
+    while True:
+        end = stream.find(b"\r\n\r\n", off)
+        if end < 0:
+            return
+        head = stream[off:end].lower()
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.startswith(b"content-length:"):
+                try:
+                    length = int(line.split(b":", 1)[1])
+                except ValueError:
+                    length = 0
+        body = stream[end + 4:end + 4 + length]
+        if body[:1] == b"\x30":
+            if b"ocsp" in head:
+                write(out, "FuzzOCSP", body, tag)
+            elif b"crl" in head or b"cert" in head or b"pkix" in head:
+                write(out, "FuzzX509", body, tag)
+        off = end + 4 + length
+
+
 def main():
     out, inputs = sys.argv[1], sys.argv[2:]
     files = []
@@ -193,6 +217,7 @@ def main():
                     write(out, "FuzzOCSP", body, tag)
             if s[:4] in (b"GET ", b"POST", b"HTTP"):
                 write(out, "FuzzHTTP", bytes([1 if s.startswith(b"HTTP") else 0]) + s, tag)
+                http_bodies(out, s, tag)
                 for line in s.split(b"\r\n"):
                     if line.startswith(b"GET "):
                         write(out, "FuzzPKIText", line.split(b" ")[1], tag)
