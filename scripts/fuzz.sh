@@ -5,7 +5,8 @@
 #
 #   --seconds N   run each target N seconds (default 30)
 #   --ci          short run for CI: 15 s per target; the whole script (build included) fits in about 5 minutes
-#   --merge       afterwards, minimise the run's corpus into Fuzz/corpus/<TARGET> (libFuzzer -merge=1)
+#   --merge       afterwards, minimise the run's corpus into Fuzz/corpus/<TARGET> (libFuzzer -merge=1), keeping
+#                 only inputs up to 16 KiB (--merge-max-bytes N) so the committed corpus stays small
 #   --seeds DIR   also start from DIR/<TARGET>/ (e.g. from Fuzz/seeds/extract.py)
 #   --jobs N      libFuzzer -fork=N: N fuzzing processes per target (mind the cores)
 #   --no-build    use the existing build; --build-only: build and stop
@@ -29,12 +30,14 @@ build=1
 build_only=0
 jobs=0
 seeds=""
+merge_max=16384
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift ;;
     --ci) seconds=15 ;;
     --merge) merge=1 ;;
+    --merge-max-bytes) merge_max="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --no-build) build=0 ;;
@@ -81,11 +84,13 @@ for t in "${targets[@]}"; do
   [ -f "Fuzz/dictionaries/$t.dict" ] && dict=(-dict="Fuzz/dictionaries/$t.dict") || dict=()
   log="$SCRATCH/logs/$t.log"
   mkdir -p "$(dirname "$log")"
+  # Inputs of the capture-level targets are whole captures: keep them short (faster, and seeds are cut there).
+  case "$t" in FuzzPcap|FuzzPcapNG|FuzzDecode|FuzzUDP|FuzzPipeline) max_len=16384 ;; *) max_len=65536 ;; esac
   fork=()
   [ "$jobs" -gt 0 ] && fork=(-fork="$jobs" -ignore_crashes=0)
   # New inputs go to $work only (the first directory); the committed corpus is read, not written.
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}" \
-    "$exe" "${dirs[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$exe" "${dirs[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${fork[@]}" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s+=$2} END {print s+0}')
@@ -102,11 +107,15 @@ for t in "${targets[@]}"; do
   fi
   printf '%-14s %12s %8s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
   if [ "$merge" = 1 ] && [ $rc -eq 0 ]; then
+    candidates="$SCRATCH/candidates/$t"
     merged="$SCRATCH/merged/$t"
-    rm -rf "$merged"; mkdir -p "$merged"
-    if "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 "$merged" "${dirs[@]}" >"$SCRATCH/logs/$t.merge.log" 2>&1; then
+    rm -rf "$candidates" "$merged"; mkdir -p "$candidates" "$merged"
+    for d in "${dirs[@]}"; do
+      find "$d" -maxdepth 1 -type f -size -"$((merge_max + 1))"c -exec cp -f {} "$candidates/" \;
+    done
+    if "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len="$merge_max" "$merged" "$candidates" >"$SCRATCH/logs/$t.merge.log" 2>&1; then
       rm -rf "Fuzz/corpus/$t"; mv "$merged" "Fuzz/corpus/$t"
-      echo "  merged: Fuzz/corpus/$t now $(ls "Fuzz/corpus/$t" | wc -l) files, $(du -sk "Fuzz/corpus/$t" | cut -f1) KiB"
+      echo "  merged: Fuzz/corpus/$t now $(ls "Fuzz/corpus/$t" | wc -l) files, $(cat "Fuzz/corpus/$t"/* 2>/dev/null | wc -c) bytes"
     else
       echo "  merge failed, see $SCRATCH/logs/$t.merge.log" >&2
       failed=1
