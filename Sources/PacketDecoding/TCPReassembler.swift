@@ -80,6 +80,9 @@ public final class TCPFlow {
     public internal(set) var firstSeenSeconds: Int64
     public internal(set) var lastSeenSeconds: Int64
     public internal(set) var packets = 0
+    /// Number of the last segment seen (the reassembler's segment count then): orders flows last seen in the
+    /// same second.
+    var lastActivity = 0
     /// Whatever the sink attaches (its per-flow analysis state).
     public var attachment: AnyObject?
 
@@ -138,6 +141,7 @@ public final class TCPReassembler {
             if !flags.contains(.syn) { counters.midstreamPickups += 1 }
         }
         flow.lastSeenSeconds = now
+        flow.lastActivity = counters.segments
         flow.packets += 1
         counters.payloadBytes += Int64(p.payload.count)
 
@@ -299,7 +303,11 @@ public final class TCPReassembler {
     private func makeRoom<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
         sweep(now: now, sink: sink)
         guard flows.count >= limits.maximumFlows else { return }
-        let victims = flows.values.sorted { $0.lastSeenSeconds < $1.lastSeenSeconds }.prefix(max(1, limits.maximumFlows / 8))
+        // Ties (flows last seen in the same second, as in any flood) are broken by packet order: broken by the
+        // table's own order instead, eviction would empty one end of the hash table again and again while
+        // inserts land everywhere, and the lookups' probe sequences would grow until every packet costs a scan.
+        let victims = flows.values.sorted { ($0.lastSeenSeconds, $0.lastActivity) < ($1.lastSeenSeconds, $1.lastActivity) }
+            .prefix(max(1, limits.maximumFlows / 8))
         for flow in victims {
             counters.flowsEvicted += 1
             end(flow, reason: .evicted, sink: sink)
