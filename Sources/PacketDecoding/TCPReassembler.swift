@@ -186,7 +186,12 @@ public final class TCPReassembler {
                 counters.retransmittedSegments += 1
                 return
             }
-            deliver(flow, &half, dir, payload.view(skip, payload.count - skip), sink)
+            // First arrival wins: bytes a held segment already has are not taken from this one.
+            let end = heldBoundary(half.pending[...], from: seq, skip: skip, count: payload.count)
+            if end < payload.count {
+                hold(&half, seq: seq &+ UInt32(end), payload: payload.view(end, payload.count - end))
+            }
+            deliver(flow, &half, dir, payload.view(skip, end - skip), sink)
             drain(flow, &half, dir, sink)
         } else {
             counters.outOfOrderSegments += 1
@@ -250,10 +255,30 @@ public final class TCPReassembler {
             half.pendingBytes -= s.bytes.count
             outOfOrderBytes -= s.bytes.count
             let skip = Int(-Int64(bestRel))
-            if skip < s.bytes.count {
-                s.bytes.withUnsafeBytes { deliver(flow, &half, dir, $0.view(skip, s.bytes.count - skip), sink) }
+            // First arrival wins: stop where a segment that arrived earlier (held before it) begins; the rest
+            // of this one goes back in its place and yields to it.
+            let end = heldBoundary(half.pending[..<best], from: s.sequence, skip: skip, count: s.bytes.count)
+            if end < s.bytes.count {
+                let rest = Array(s.bytes[end...])
+                half.pending.insert(.init(sequence: s.sequence &+ UInt32(end), bytes: rest), at: best)
+                half.pendingBytes += rest.count
+                outOfOrderBytes += rest.count
+            }
+            if skip < end {
+                s.bytes.withUnsafeBytes { deliver(flow, &half, dir, $0.view(skip, end - skip), sink) }
             }
         }
+    }
+
+    /// Where bytes of a segment starting at `from` (`count` bytes, the first `skip` already delivered) meet the
+    /// earliest of `held` that starts inside it after `skip`; `count` when none does.
+    private func heldBoundary(_ held: ArraySlice<TCPHalfConnection.Segment>, from: UInt32, skip: Int, count: Int) -> Int {
+        var end = count
+        for e in held {
+            let start = Int(Int32(bitPattern: e.sequence &- from))
+            if start > skip && start < end { end = start }
+        }
+        return end
     }
 
     /// Gives up on the missing bytes before the earliest held segment.
