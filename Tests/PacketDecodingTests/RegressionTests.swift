@@ -65,3 +65,29 @@ final class EndRecorder: TCPStreamSink {
         #expect(Date().timeIntervalSince(start) < 60)
     }
 }
+
+@Suite struct OverlapPolicy {
+    static func segment(_ seq: UInt32, _ payload: [UInt8], flags: UInt8 = 0x18) -> [UInt8] {
+        Frames.tcp4(client: true, seq: seq, flags: flags, payload)
+    }
+
+    /// First arrival wins also when a later segment starts before a held one and overlaps it.
+    @Test func laterSegmentStartingEarlierDoesNotReplaceHeldBytes() {
+        let r = TCPReassembler(), sink = StreamRecorder()
+        var d = PacketDecoder()
+        var out = DecodedPacket()
+        func feed(_ frame: [UInt8]) {
+            frame.withUnsafeBytes { raw in
+                let p = CapturedPacket(frameNumber: 1, seconds: 1, nanoseconds: 0, linkType: .ethernet, originalLength: raw.count, data: raw)
+                if d.decode(p, into: &out) == .decoded { r.process(out, now: 1, sink: sink) }
+            }
+        }
+        feed(Self.segment(100, [], flags: 0x02))                                  // SYN: data starts at 101
+        feed(Self.segment(111, [UInt8](repeating: 0x41, count: 10)))            // held: 10..<20 = "A"
+        feed(Self.segment(106, [UInt8](repeating: 0x42, count: 10)))            // later: 5..<15 = "B", overlaps A at 10..<15
+        feed(Self.segment(101, [UInt8](repeating: 0x43, count: 5)))             // fills 0..<5
+        let expected = [UInt8](repeating: 0x43, count: 5) + [UInt8](repeating: 0x42, count: 5) + [UInt8](repeating: 0x41, count: 10)
+        #expect(sink.streams[0] == expected)
+        #expect(r.counters.overlapConflicts == 1)
+    }
+}
