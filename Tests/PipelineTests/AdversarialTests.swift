@@ -269,16 +269,28 @@ extension EventCollector {
         #expect(events.counters["tcp_overlap_conflicts"] == 1)
     }
 
-    @Test func partialOverlapWithDifferentBytes() throws {
+    @Test func laterSegmentStartingEarlierCannotReplaceHeldBytes() throws {
         let real = HelloFixtures.record("python-default")
         var forged = real
-        for i in 250..<300 { forged[i] ^= 0x5a }
-        // Held: 300..<517 then 250..<350 (forged where it overlaps nothing held, same where it overlaps 300..<350).
+        for i in 300..<350 { forged[i] ^= 0x5a }
+        // Held first: the real 300..<517. Then 250..<350 whose bytes at 300..<350 differ; then the start.
         let frames = Self.segments(sport: 40201, [(300, Array(real[300...])), (250, Array(forged[250..<350])),
-                                                  (200, Array(real[200..<350])), (0, Array(real[..<200]))])
+                                                  (0, Array(real[..<250]))])
         let events = try analyzeBytes(Hostile.pcap(frames))
-        #expect(events.counters["tcp_overlap_conflicts"]! >= 1)
-        #expect(events.summaries.count == 1)
+        // The held (first) bytes win: the hello is the real one, and the disagreement is counted.
+        #expect(events.goodHellos == 1)
+        #expect(events.counters["tcp_overlap_conflicts"] == 1)
+    }
+
+    @Test func inOrderSegmentCannotReplaceHeldBytes() throws {
+        let real = HelloFixtures.record("python-default")
+        var forged = real
+        for i in 300..<400 { forged[i] ^= 0x5a }
+        // Held first: the real 300..<517. Then, in order, 0..<400 whose bytes at 300..<400 differ.
+        let frames = Self.segments(sport: 40207, [(300, Array(real[300...])), (0, Array(forged[..<400]))])
+        let events = try analyzeBytes(Hostile.pcap(frames))
+        #expect(events.goodHellos == 1)
+        #expect(events.counters["tcp_overlap_conflicts"] == 1)
     }
 
     @Test func clientHelloSentTwiceWithDifferentContent() throws {
