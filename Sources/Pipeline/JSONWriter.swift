@@ -86,23 +86,43 @@ public struct JSONWriter {
 
     private mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
+        var s = s
+        s.withUTF8 { appendEscaped($0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
+    private mutating func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        var i = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            // Bytes that may need an escape: controls, '"', '\\', DEL, and 0xE2 (lead byte of U+2028/U+2029).
+            if b >= 0x20 && b != 0x22 && b != 0x5c && b != 0x7f && b != 0xe2 { i += 1; continue }
+            var v = UInt32(b)
+            var width = 1
+            if b == 0xe2 {
+                guard i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0xa8 || u[i + 2] == 0xa9 else { i += 1; continue }
+                v = u[i + 2] == 0xa8 ? 0x2028 : 0x2029
+                width = 3
+            }
+            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i])) }
+            switch v {
             case 0x22: bytes.append(contentsOf: [0x5c, 0x22])
             case 0x5c: bytes.append(contentsOf: [0x5c, 0x5c])
             case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
             case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7f, 0x2028, 0x2029:
-                let v = scalar.value
+            default:
                 bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"),
                                           JSONWriter.hex[Int((v >> 12) & 0xf)], JSONWriter.hex[Int((v >> 8) & 0xf)],
                                           JSONWriter.hex[Int((v >> 4) & 0xf)], JSONWriter.hex[Int(v & 0xf)]])
-            default:
-                bytes.append(contentsOf: String(scalar).utf8)
             }
+            i += width
+            runStart = i
         }
-        bytes.append(UInt8(ascii: "\""))
+        if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<n])) }
     }
 }
 

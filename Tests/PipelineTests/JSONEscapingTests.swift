@@ -1,0 +1,26 @@
+import Testing
+import Pipeline
+
+/// The escaping rules of the JSON writer on every kind of byte: runs copied as they are, escapes in between.
+struct JSONEscapingTests {
+    func encoded(_ s: String) -> String {
+        var w = JSONWriter()
+        w.string(s)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    @Test func plainAndMultibyteTextIsCopied() {
+        #expect(encoded("") == #""""#)
+        #expect(encoded("good.lab.test") == #""good.lab.test""#)
+        // U+20AC and U+2027 share the lead byte 0xE2 with U+2028/U+2029 and are not escaped.
+        #expect(encoded("é€\u{2027}\u{202a}😀x") == "\"é€\u{2027}\u{202a}😀x\"")
+    }
+
+    @Test func everyEscape() {
+        #expect(encoded("a\"b\\c\nd\re\tf") == #""a\"b\\c\nd\re\tf""#)
+        #expect(encoded("\u{0}\u{1f}\u{7f}") == #""\u0000\u001f\u007f""#)
+        #expect(encoded("\u{2028}\u{2029}") == #""\u2028\u2029""#)
+        #expect(encoded("x\u{2028}") == #""x\u2028""#)
+        #expect(encoded("\u{e2}") == "\"\u{e2}\"")
+    }
+}
