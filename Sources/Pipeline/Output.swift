@@ -93,13 +93,15 @@ public final class HumanSummary: EventSink {
     public func handle(_ event: Event) {
         switch event {
         case .clientHello(let e):
-            var row = rows[e.ja4.ja4, default: Row()]
-            row.count += 1
-            if let sni = e.sni { row.snis[sni, default: 0] += 1 }
-            if let sr = e.hello.statusRequest { row.statusRequestOffered += 1; row.statusRequestIndexes.insert(sr.index) }
-            if let ja3 = e.ja3 { row.ja3.insert(ja3.hash) }
-            row.protocols.insert(e.protocolName)
-            rows[e.ja4.ja4] = row
+            // Updated in place: a copy of the row would copy its SNI table on every hello.
+            func update(_ row: inout Row) {
+                row.count += 1
+                if let sni = e.sni { row.snis[sni, default: 0] += 1 }
+                if let sr = e.hello.statusRequest { row.statusRequestOffered += 1; row.statusRequestIndexes.insert(sr.index) }
+                if let ja3 = e.ja3 { row.ja3.insert(ja3.hash) }
+                row.protocols.insert(e.protocolName)
+            }
+            update(&rows[e.ja4.ja4, default: Row()])
         case .serverHello: serverHellos += 1
         case .tlsAlert: alerts += 1
         case .captureSummary(let s): summaries.append(s)
