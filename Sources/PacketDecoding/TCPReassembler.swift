@@ -74,14 +74,14 @@ public struct TCPHalfConnection {
 /// A TCP connection being reassembled.
 public final class TCPFlow {
     public let key: FlowKey
-    public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
+    @exclusivity(unchecked) public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
     /// The direction that sent the first SYN without ACK, when seen.
-    public internal(set) var synDirection: Int?
-    public internal(set) var firstSeenSeconds: Int64
-    public internal(set) var lastSeenSeconds: Int64
-    public internal(set) var packets = 0
+    @exclusivity(unchecked) public internal(set) var synDirection: Int?
+    @exclusivity(unchecked) public internal(set) var firstSeenSeconds: Int64
+    @exclusivity(unchecked) public internal(set) var lastSeenSeconds: Int64
+    @exclusivity(unchecked) public internal(set) var packets = 0
     /// Whatever the sink attaches (its per-flow analysis state).
-    public var attachment: AnyObject?
+    @exclusivity(unchecked) public var attachment: AnyObject?
 
     init(key: FlowKey, now: Int64) {
         self.key = key
@@ -105,10 +105,10 @@ public final class TCPFlow {
 /// Sequence arithmetic is modulo 2^32.
 public final class TCPReassembler {
     public let limits: ReassemblyLimits
-    public private(set) var counters = ReassemblyCounters()
-    private var flows: [FlowKey: TCPFlow] = [:]
-    private var outOfOrderBytes = 0
-    private var lastSweep: Int64 = .min
+    @exclusivity(unchecked) public private(set) var counters = ReassemblyCounters()
+    @exclusivity(unchecked) private var flows: [FlowKey: TCPFlow] = [:]
+    @exclusivity(unchecked) private var outOfOrderBytes = 0
+    @exclusivity(unchecked) private var lastSweep: Int64 = .min
 
     public init(limits: ReassemblyLimits = .init()) {
         self.limits = limits

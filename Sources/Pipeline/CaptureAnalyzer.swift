@@ -13,16 +13,16 @@ public final class CaptureAnalyzer {
     public let sink: EventSink
     let captureName: String
     private let reassembler: TCPReassembler
-    private var decoder: PacketDecoder
-    private var decoded = DecodedPacket()
-    private(set) var summary: CaptureSummary
+    @exclusivity(unchecked) private var decoder: PacketDecoder
+    @exclusivity(unchecked) private var decoded = DecodedPacket()
+    @exclusivity(unchecked) private(set) var summary: CaptureSummary
     /// The packet being processed (events take their frame and time from it).
-    private var frame = 0
-    private var seconds: Int64 = 0
-    private var nanoseconds: UInt32 = 0
-    var counters: [String: Int] = [:]
-    private var lastLinkType: UInt32 = .max
-    private var lastLinkCount = 0
+    @exclusivity(unchecked) private var frame = 0
+    @exclusivity(unchecked) private var seconds: Int64 = 0
+    @exclusivity(unchecked) private var nanoseconds: UInt32 = 0
+    @exclusivity(unchecked) var counters: [String: Int] = [:]
+    @exclusivity(unchecked) private var lastLinkType: UInt32 = .max
+    @exclusivity(unchecked) private var lastLinkCount = 0
 
     public init(captureName: String, format: String, fileSize: Int64?, limits: AnalysisLimits = .init(), sink: EventSink) {
         self.limits = limits

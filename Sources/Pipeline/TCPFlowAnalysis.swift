@@ -23,7 +23,7 @@ struct DirectionState {
 
 /// Per-flow analysis state, attached to the reassembler's flow.
 final class FlowState {
-    var directions = (DirectionState(), DirectionState())
+    @exclusivity(unchecked) var directions = (DirectionState(), DirectionState())
     var clientDirection: Int?
     var clientHellos = 0
     var serverHellos = 0
