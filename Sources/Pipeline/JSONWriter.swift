@@ -43,7 +43,25 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ s: String) { valueStart(); appendQuoted(s) }
-    public mutating func int<T: BinaryInteger>(_ v: T) { valueStart(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func int<T: BinaryInteger>(_ v: T) {
+        valueStart()
+        if let x = Int64(exactly: v) { appendDecimal(x) } else { bytes.append(contentsOf: String(v).utf8) }
+    }
+
+    /// The decimal digits of `x` (as `String(x)` writes them), without building a string.
+    private mutating func appendDecimal(_ x: Int64) {
+        if x < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = x.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var i = 20
+            repeat {
+                i -= 1
+                buf[i] = 0x30 + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
+        }
+    }
     public mutating func bool(_ v: Bool) { valueStart(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     public mutating func null() { valueStart(); bytes.append(contentsOf: "null".utf8) }
     public mutating func double(_ v: Double, decimals: Int = 3) {

@@ -24,3 +24,17 @@ struct JSONEscapingTests {
         #expect(encoded("\u{e2}") == "\"\u{e2}\"")
     }
 }
+
+struct JSONIntegerTests {
+    @Test func integersAsStringWritesThem() {
+        var w = JSONWriter()
+        w.beginArray()
+        let values: [Int64] = [0, 7, -7, 10, 1234567890, Int64.max, Int64.min]
+        for v in values { w.int(v) }
+        w.int(UInt64.max)
+        w.int(UInt8(255))
+        w.endArray()
+        let expected = "[" + (values.map { String($0) } + [String(UInt64.max), "255"]).joined(separator: ",") + "]"
+        #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+    }
+}
