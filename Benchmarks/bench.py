@@ -108,7 +108,7 @@ def runs(cmd, n, **kw):
 
 def summary_of(events):
     with open(events, "rb") as f:
-        f.seek(max(0, os.path.getsize(events) - 1 << 16))
+        f.seek(max(0, os.path.getsize(events) - (1 << 16)))
         last = f.read().splitlines()[-1]
     return json.loads(last)
 
