@@ -2,15 +2,20 @@ import CCrypto
 
 /// MD5 and SHA-256 through the system's libcrypto (EVP one-shot digests).
 public enum Digest {
-    public static func md5Hex(_ text: String) -> String { hex(digest(text, EVP_md5()), count: 16) }
+    /// The algorithms fetched once: a legacy `EVP_md5()`/`EVP_sha256()` handle makes OpenSSL 3 fetch the
+    /// implementation again on every digest. Falls back to the legacy handle when the fetch fails.
+    nonisolated(unsafe) private static let md5Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+
+    public static func md5Hex(_ text: String) -> String { hex(digest(text, md5Algorithm), count: 16) }
 
     /// The first `characters` lowercase hex digits of SHA-256(text) (JA4 truncates to 12).
     public static func sha256Hex(_ text: String, characters: Int = 64) -> String {
-        let hexDigits = hex(digest(text, EVP_sha256()), count: min(32, (characters + 1) / 2))
+        let hexDigits = hex(digest(text, sha256Algorithm), count: min(32, (characters + 1) / 2))
         return characters % 2 == 0 ? hexDigits : String(hexDigits.prefix(characters))
     }
 
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, EVP_sha256(), 32) }
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, sha256Algorithm, 32) }
     public static func sha1(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, EVP_sha1(), 20) }
 
     private static func digest(_ text: String, _ md: OpaquePointer?) -> [UInt8] {
