@@ -146,6 +146,42 @@ public struct JSONWriter {
 
 /// RFC 3339 UTC timestamp with microseconds: `2019-03-06T15:25:31.123456Z`.
 public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
+    // Years 0...9999 (every capture): the 27 characters written in place. Others: the general formatting.
+    guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else {
+        return rfc3339General(seconds: seconds, nanoseconds: nanoseconds)
+    }
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secOfDay = seconds - days * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    var y = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    if m <= 2 { y += 1 }
+    let micros = Int64(nanoseconds / 1000)
+    return String(unsafeUninitializedCapacity: 27) { buf in
+        func put(_ v: Int64, _ width: Int, at o: Int) {
+            var v = v
+            var i = o + width - 1
+            while i >= o { buf[i] = 0x30 + UInt8(v % 10); v /= 10; i -= 1 }
+        }
+        put(y, 4, at: 0); buf[4] = 0x2d
+        put(m, 2, at: 5); buf[7] = 0x2d
+        put(d, 2, at: 8); buf[10] = 0x54
+        put(secOfDay / 3600, 2, at: 11); buf[13] = 0x3a
+        put(secOfDay % 3600 / 60, 2, at: 14); buf[16] = 0x3a
+        put(secOfDay % 60, 2, at: 17); buf[19] = 0x2e
+        put(micros, 6, at: 20); buf[26] = 0x5a
+        return 27
+    }
+}
+
+/// `rfc3339` for any value (years outside 0...9999 are written with as many digits as they need).
+func rfc3339General(seconds: Int64, nanoseconds: UInt32) -> String {
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secOfDay = seconds - days * 86_400
