@@ -106,13 +106,13 @@ public final class TCPFlow {
 public final class TCPReassembler {
     public let limits: ReassemblyLimits
     @exclusivity(unchecked) public private(set) var counters = ReassemblyCounters()
-    @exclusivity(unchecked) private var flows: [FlowKey: TCPFlow] = [:]
+    @exclusivity(unchecked) private var flows: FlowTable
     @exclusivity(unchecked) private var outOfOrderBytes = 0
     @exclusivity(unchecked) private var lastSweep: Int64 = .min
 
     public init(limits: ReassemblyLimits = .init()) {
         self.limits = limits
-        flows.reserveCapacity(min(limits.maximumFlows, 1 << 16))
+        flows = FlowTable(capacity: min(limits.maximumFlows, 1 << 16))
     }
 
     public var activeFlows: Int { flows.count }
@@ -126,13 +126,13 @@ public final class TCPReassembler {
         let dir = sourceIsLow ? 0 : 1
         let flags = p.tcpFlags
         let flow: TCPFlow
-        if let existing = flows[key] {
+        if let existing = flows.find(key) {
             flow = existing
         } else {
             if flags.contains(.rst) { return }  // nothing to track
             if flows.count >= limits.maximumFlows { makeRoom(now: now, sink: sink) }
             flow = TCPFlow(key: key, now: now)
-            flows[key] = flow
+            flows.insert(flow)
             counters.flowsCreated += 1
             if flows.count > counters.peakFlows { counters.peakFlows = flows.count }
             if !flags.contains(.syn) { counters.midstreamPickups += 1 }
@@ -279,7 +279,7 @@ public final class TCPReassembler {
         while flow.halves.1.wantsData && !flow.halves.1.pending.isEmpty { skipGap(flow, &flow.halves.1, 1, sink) }
         releasePending(&flow.halves.0)
         releasePending(&flow.halves.1)
-        flows.removeValue(forKey: flow.key)
+        flows.remove(flow.key)
         sink.tcpFlowEnded(flow, reason: reason)
     }
 
@@ -288,7 +288,7 @@ public final class TCPReassembler {
         lastSweep = now
         let deadline = now - limits.idleTimeoutSeconds
         var idle: [TCPFlow] = []
-        for flow in flows.values where flow.lastSeenSeconds < deadline { idle.append(flow) }
+        for flow in flows.flows where flow.lastSeenSeconds < deadline { idle.append(flow) }
         for flow in idle.sorted(by: { $0.lastSeenSeconds < $1.lastSeenSeconds }) {
             counters.flowsExpired += 1
             end(flow, reason: .idle, sink: sink)
@@ -299,7 +299,7 @@ public final class TCPReassembler {
     private func makeRoom<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
         sweep(now: now, sink: sink)
         guard flows.count >= limits.maximumFlows else { return }
-        let victims = flows.values.sorted { $0.lastSeenSeconds < $1.lastSeenSeconds }.prefix(max(1, limits.maximumFlows / 8))
+        let victims = flows.flows.sorted { $0.lastSeenSeconds < $1.lastSeenSeconds }.prefix(max(1, limits.maximumFlows / 8))
         for flow in victims {
             counters.flowsEvicted += 1
             end(flow, reason: .evicted, sink: sink)
@@ -308,7 +308,7 @@ public final class TCPReassembler {
 
     /// Ends every remaining flow (end of the capture).
     public func finish<Sink: TCPStreamSink>(sink: Sink) {
-        let remaining = flows.values.sorted { ($0.firstSeenSeconds, $0.lastSeenSeconds) < ($1.firstSeenSeconds, $1.lastSeenSeconds) }
+        let remaining = flows.flows.sorted { ($0.firstSeenSeconds, $0.lastSeenSeconds) < ($1.firstSeenSeconds, $1.lastSeenSeconds) }
         for flow in remaining { end(flow, reason: .endOfCapture, sink: sink) }
     }
 }
