@@ -112,7 +112,8 @@ public final class TCPReassembler {
 
     public init(limits: ReassemblyLimits = .init()) {
         self.limits = limits
-        flows = FlowTable(capacity: min(limits.maximumFlows, 1 << 16))
+        // Starts small and doubles: a table sized to the flows in use keeps its slots in cache.
+        flows = FlowTable(capacity: min(limits.maximumFlows, 1024))
     }
 
     public var activeFlows: Int { flows.count }
