@@ -109,12 +109,29 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Whether any of the eight bytes of `w` is below 0x20, '"', '\\', DEL or 0x80 and above (exact: never false
+    /// for such a word; the byte loop then decides).
+    @inline(__always)
+    static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below20 = (w &- ones &* 0x20) & ~w & highs
+        return (w & highs) | below20 != 0 || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5c))
+            || hasZeroByte(w ^ (ones &* 0x7f))
+    }
+
     /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
     private mutating func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         var i = 0
         let n = u.count
         while i < n {
+            // Eight plain ASCII bytes at a time (no control, '"', '\\', DEL or non-ASCII byte among them).
+            if n - i >= 8 && !JSONWriter.mayNeedEscape(UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
             let b = u[i]
             // Bytes that may need an escape: controls, '"', '\\', DEL, and 0xE2 (lead byte of U+2028/U+2029).
             if b >= 0x20 && b != 0x22 && b != 0x5c && b != 0x7f && b != 0xe2 { i += 1; continue }

@@ -38,3 +38,25 @@ struct JSONIntegerTests {
         #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
     }
 }
+
+struct JSONLongStringTests {
+    /// Every escaped character at every position of strings longer than the eight bytes checked at once.
+    @Test func escapesAtEveryPosition() {
+        let specials: [(String, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#),
+                                            ("\u{1f}", #"\u001f"#), ("\u{7f}", #"\u007f"#), ("\u{2028}", #"\u2028"#),
+                                            ("é", "é"), (" ", " "), ("~", "~")]
+        for length in [7, 8, 9, 15, 16, 17, 33] {
+            for position in 0..<length {
+                for (raw, escaped) in specials {
+                    let plain = Array(repeating: "a", count: length)
+                    var s = plain, e = plain
+                    s[position] = raw
+                    e[position] = escaped
+                    var w = JSONWriter()
+                    w.string(s.joined())
+                    #expect(String(decoding: w.bytes, as: UTF8.self) == "\"" + e.joined() + "\"")
+                }
+            }
+        }
+    }
+}
