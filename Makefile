@@ -1,7 +1,8 @@
 # helloscope — see README.md. Every target installs what it needs first.
 SWIFT ?= swift
-DEMO_CAPTURE ?= captures/demo/mixed-clients.pcapng
+DEMO_CAPTURES ?= captures/lab/*.pcap
 DEMO_EVENTS ?= reports/demo-events.ndjson
+DEMO_REPORT ?= reports/demo-report.json
 
 .PHONY: deps demo test build release lab lab-ci bench clean
 
@@ -14,17 +15,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Analyse a bundled capture: prints a summary, writes the event log under reports/.
+# Analyse the bundled lab captures: prints the summary, writes the event log and the report under reports/.
 demo: release
-	.build/release/helloscope analyze $(DEMO_CAPTURE) --events $(DEMO_EVENTS)
-	@echo "events written to $(DEMO_EVENTS)"
-	.build/release/helloscope analyze $(DEMO_CAPTURE)
+	.build/release/helloscope analyze $(DEMO_CAPTURES) --events $(DEMO_EVENTS) --report $(DEMO_REPORT)
+	@echo "events: $(DEMO_EVENTS)  report: $(DEMO_REPORT)"
 
-# The whole test suite (the same command .ci/run runs).
+# The whole test suite (the same command .ci/run runs): see scripts/test.sh.
 test:
-	@scripts/ensure-deps.sh --tests
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/test.sh
 
 # Regenerate the real-client captures under captures/lab (needs root for network namespaces).
 lab:

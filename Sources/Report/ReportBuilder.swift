@@ -93,7 +93,7 @@ public final class ReportBuilder: EventSink {
         var nonce: Bool
         var statuses: [String] = []
         var latency: Double?
-        var tlsFlow: String?
+        var tlsFlow: TLSFlowLink?
     }
 
     struct ClientAggregate {
@@ -132,7 +132,7 @@ public final class ReportBuilder: EventSink {
         var responder: ResponderInfo?
         var requests = 0
         var clients: Set<String> = []
-        var hostnames: Set<String> = []
+        var eventHostnames: Set<String> = []
         var statuses: [String: Int] = [:]
         var latencies: [Double] = []
         var serials: Set<String> = []
@@ -237,12 +237,16 @@ public final class ReportBuilder: EventSink {
         }
     }
 
-    private func hostnames(for serials: [String], eventNames: [String]?) -> [String] {
-        if let eventNames, !eventNames.isEmpty { return eventNames.sorted() }
-        var names = Set<String>()
+    /// The hostnames serials stand for: names the event carried (CT correlation) and names of certificates seen
+    /// in clear anywhere in the analysed captures. Resolved when the report is written, so a certificate seen after
+    /// the OCSP check still names it.
+    private func hostnames(for serials: [String], eventNames: [String] = []) -> [String] {
+        var names = Set(eventNames)
         for s in serials { names.formUnion(namesBySerial[s] ?? []) }
         return names.sorted()
     }
+
+    private func resolved(_ c: OCSPCheck) -> [String] { hostnames(for: c.serials, eventNames: c.hostnames) }
 
     /// A Host header as a responder name: lowercased, without a port.
     static func responderHost(_ host: String?) -> String? {
@@ -261,15 +265,16 @@ public final class ReportBuilder: EventSink {
         var a = touch(ip, e.context)
         let host = Self.responderHost(e.http.host) ?? e.context.destination.address.description
         let serials = e.request.certIDs.map(\.serialNumber.hex)
-        let names = hostnames(for: serials, eventNames: nil)
+        let names = e.hostnames
         a.ocspChecks.append(OCSPCheck(context: e.context, responderHost: host, responder: e.responder, serials: serials,
-                                      hostnames: names, method: e.http.method, nonce: e.request.nonce != nil))
+                                      hostnames: names, method: e.http.method, nonce: e.request.nonce != nil, statuses: [],
+                                      latency: nil, tlsFlow: e.tlsFlow))
         checkIndex[Self.checkKey(e.context.capture, e.context.frame, client: e.context.source, server: e.context.destination)] = (ip, a.ocspChecks.count - 1)
         clients[ip] = a
         var r = responders[host] ?? ResponderAggregate(host: host, responder: e.responder)
         r.requests += 1
         r.clients.insert(ip)
-        r.hostnames.formUnion(names)
+        r.eventHostnames.formUnion(names)
         r.serials.formUnion(serials)
         responders[host] = r
     }
@@ -289,7 +294,7 @@ public final class ReportBuilder: EventSink {
         if statuses.contains("revoked") {
             let serials = e.response.basic?.responses.filter { if case .revoked = $0.certStatus { return true } else { return false } }
                 .map(\.certID.serialNumber.hex) ?? []
-            let names = hostnames(for: serials, eventNames: nil)
+            let names = hostnames(for: serials, eventNames: e.hostnames)
             findings.append(Finding(kind: "responder-reports-revoked", severity: .low,
                                     summary: "\(host) answered \(e.context.destination.address) that certificate \(serials.joined(separator: ", "))\(names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")") is revoked",
                                     client: e.context.destination.address.description, server: host,
@@ -424,7 +429,7 @@ public final class ReportBuilder: EventSink {
             var byResponder: [String: [OCSPCheck]] = [:]
             for c in a.ocspChecks { byResponder[c.responderHost, default: []].append(c) }
             for (host, checks) in byResponder {
-                let names = Set(checks.flatMap(\.hostnames)).sorted()
+                let names = Set(checks.flatMap(resolved)).sorted()
                 let serials = Set(checks.flatMap(\.serials)).sorted()
                 let who = checks.first?.responder.map { "\(host) (\($0.operator))" } ?? host
                 let what = names.isEmpty ? "certificate serial \(serials.joined(separator: ", ")) (hostname unknown: add --ct with a CT export)"
@@ -537,8 +542,10 @@ public final class ReportBuilder: EventSink {
                 .object([
                     "ts": ctxTime(c.context), "responder": .string(c.responderHost),
                     "operator": .optional(c.responder?.operator), "method": .string(c.method), "serials": .strings(c.serials),
-                    "hostnames": .strings(c.hostnames), "statuses": .strings(c.statuses), "latency_ms": .optional(c.latency),
-                    "nonce": .bool(c.nonce), "evidence": Evidence(c.context, "ocsp_request").json,
+                    "hostnames": .strings(resolved(c)), "statuses": .strings(c.statuses), "latency_ms": .optional(c.latency),
+                    "nonce": .bool(c.nonce),
+                    "tls_flow": c.tlsFlow.map { .object(["flow": .string($0.flow), "capture": .string($0.capture), "frame": .int($0.frame),
+                                                          "sni": .optional($0.sni), "offset_ms": .double($0.offsetMilliseconds)]) } ?? .null, "evidence": Evidence(c.context, "ocsp_request").json,
                 ])
             }
         return .object([
@@ -555,7 +562,7 @@ public final class ReportBuilder: EventSink {
                 "live_ocsp_checks": .array(checks),
                 "live_ocsp_check_count": .int(a.ocspChecks.count),
                 "responders": .strings(Set(a.ocspChecks.map(\.responderHost)).sorted()),
-                "hostnames_revealed": .strings(Set(a.ocspChecks.flatMap(\.hostnames)).sorted()),
+                "hostnames_revealed": .strings(Set(a.ocspChecks.flatMap(resolved)).sorted()),
                 "crl_downloads": .array(a.crlDownloads.map { .object(["ts": ctxTime($0.0), "url": .string($0.1), "revoked_count": .int($0.2),
                                                                       "evidence": Evidence($0.0, "crl_fetch").json]) }),
                 "staples_received": .object(a.staples.mapValues { .int($0) }),
@@ -591,7 +598,8 @@ public final class ReportBuilder: EventSink {
         return .object([
             "host": .string(r.host), "operator": .optional(r.responder?.operator), "kind": .optional(r.responder?.kind),
             "requests": .int(r.requests), "distinct_clients": .int(r.clients.count), "clients": .strings(r.clients.sorted()),
-            "hostnames_revealed": .strings(r.hostnames.sorted()), "serials": .strings(r.serials.sorted()),
+            "hostnames_revealed": .strings(hostnames(for: Array(r.serials), eventNames: Array(r.eventHostnames))),
+            "serials": .strings(r.serials.sorted()),
             "statuses": .object(r.statuses.mapValues { .int($0) }), "latency": latency,
         ])
     }
