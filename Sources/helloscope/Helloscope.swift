@@ -15,6 +15,20 @@ struct Helloscope: ParsableCommand {
         subcommands: [Analyze.self],
         defaultSubcommand: Analyze.self
     )
+
+    /// Exit status: usage errors are 2 (not the 64 of sysexits), like unreadable input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options that bound memory, shared by the commands that read packets.
