@@ -165,10 +165,19 @@ public final class CaptureAnalyzer {
 
     func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
         summary.clientHellos += 1
-        let event = ClientHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
+        let ctx = context(flow: flow, direction: direction)
+        let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
                                      recordVersion: recordVersion, hello: hello, ja3: JA3(clientHello: hello),
                                      ja4: JA4(clientHello: hello, transport: .tcp), quicVersion: nil)
         sink.handle(.clientHello(event))
+        if index == 1, let sni = hello.serverName { responderContact(host: sni, via: "tls_sni", context: ctx) }
+    }
+
+    /// A hidden contact with a catalogue host (TLS SNI, DNS query): reported with low confidence.
+    func responderContact(host: String, via: String, context: EventContext) {
+        guard let responder = ResponderCatalogue.shared.lookup(host) else { return }
+        count(PipelineCounter.responderContacts)
+        sink.handle(.responderContact(ResponderContactEvent(context: context, via: via, host: host.lowercased(), responder: responder)))
     }
 
     func emitServerHello(_ hello: ServerHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int, sni: String?) {
@@ -197,6 +206,8 @@ enum PipelineCounter {
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
     static let udpFlowStateCleared = "udp_flow_state_cleared"
+    static let responderContacts = "responder_contacts"
+    static let dnsQueries = "dns_queries"
     static let tlsCertificates = "tls_certificates"
     static let tlsCertificateMalformed = "tls_certificate_malformed"
     static let tlsStapleMalformed = "tls_staple_malformed"
@@ -209,7 +220,7 @@ enum PipelineCounter {
     static let httpMalformed = "http_malformed"
     static let httpStreamGaps = "http_stream_gaps"
     static let httpUnansweredDropped = "http_unanswered_requests_dropped"
-    static let all = [udpFlowStateCleared, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
+    static let all = [udpFlowStateCleared, responderContacts, dnsQueries, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
                       ocspRequests, ocspResponses, crlFetches, httpRequests, httpResponses, httpMalformed, httpStreamGaps,
                       httpUnansweredDropped, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,

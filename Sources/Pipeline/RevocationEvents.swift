@@ -377,3 +377,24 @@ public struct HTTPRequestEvent: Sendable {
         w.endObject()
     }
 }
+
+/// Contact with a known OCSP/CRL host whose content is hidden: a TLS ClientHello whose SNI is a catalogue host
+/// (e.g. an OCSP request over HTTPS), or a DNS query for one. Lower confidence than an `ocsp_request`.
+public struct ResponderContactEvent: Sendable {
+    public var context: EventContext
+    /// `tls_sni` or `dns`.
+    public var via: String
+    public var host: String
+    public var responder: ResponderInfo
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        context.write(type: "responder_contact", to: &w)
+        w.field("flow", context.flowID)
+        w.field("via", via)
+        w.field("host", host)
+        writeResponder(responder, to: &w)
+        w.field("confidence", "low")
+        w.endObject()
+    }
+}

@@ -108,6 +108,8 @@ public final class ReportBuilder: EventSink {
         var alerts: [String: Int] = [:]
         var alertEvidence: [Evidence] = []
         var userAgents: [String: Int] = [:]
+        /// Hidden contacts with catalogue hosts: `tls_sni:HOST` / `dns:HOST` → count.
+        var responderContacts: [String: Int] = [:]
         var uaEvidence: [Evidence] = []
         var sniFingerprints: [String: [String: Evidence]] = [:]
         var first: EventContext?
@@ -172,6 +174,11 @@ public final class ReportBuilder: EventSink {
         case .certificate(let e): certificate(e)
         case .revokedCertificateAccepted(let e): revokedAccepted(e)
         case .httpRequest(let e): httpRequest(e)
+        case .responderContact(let e):
+            let ip = e.context.source.address.description
+            var a = touch(ip, e.context)
+            a.responderContacts["\(e.via):\(e.host)", default: 0] += 1
+            clients[ip] = a
         case .captureSummary(let s): summaries.append(s)
         }
     }
@@ -568,6 +575,7 @@ public final class ReportBuilder: EventSink {
                 "staples_received": .object(a.staples.mapValues { .int($0) }),
                 "must_staple_certificates": .strings(a.mustStapleSeen.keys.sorted()),
                 "tls_alerts": .object(a.alerts.mapValues { .int($0) }),
+                "hidden_responder_contacts": .object(a.responderContacts.mapValues { .int($0) }),
             ]),
             "user_agents": .object(a.userAgents.mapValues { .int($0) }),
         ])
