@@ -70,11 +70,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Report
+        .target(name: "Report", dependencies: ["Pipeline", "PKIParsing", "PacketDecoding"], swiftSettings: swiftSettings),
+
         // MARK: - Command-line tool
         .executableTarget(
             name: "helloscope",
             dependencies: [
-                "Pipeline", "CaptureLive",
+                "Pipeline", "Report", "CaptureLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -94,6 +97,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QUICParsingTests", dependencies: ["QUICParsing", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Pipeline", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "TestSupport"],

@@ -16,6 +16,23 @@ public enum Digest {
     }
 
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, sha256Algorithm, 32) }
+
+    /// SHA-256 of a large buffer (a mapped capture file), lowercase hex, in 1 MiB steps.
+    public static func sha256Hex(of buffer: UnsafeRawBufferPointer) -> String {
+        guard let ctx = EVP_MD_CTX_new() else { return "" }
+        defer { EVP_MD_CTX_free(ctx) }
+        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
+        var o = 0
+        while o < buffer.count {
+            let n = min(1 << 20, buffer.count - o)
+            EVP_DigestUpdate(ctx, buffer.baseAddress! + o, n)
+            o += n
+        }
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        EVP_DigestFinal_ex(ctx, &out, &len)
+        return hex(out)
+    }
     public static func sha1(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, EVP_sha1(), 20) }
 
     private static func digest(_ text: String, _ md: OpaquePointer?) -> [UInt8] {

@@ -2,6 +2,7 @@ import CaptureInput
 import PacketDecoding
 import TLSParsing
 import Fingerprints
+import QUICParsing
 
 /// Runs the pipeline on one capture: packets → decoding → TCP reassembly → TLS → fingerprints → events.
 ///
@@ -15,11 +16,16 @@ public final class CaptureAnalyzer {
     private let reassembler: TCPReassembler
     @exclusivity(unchecked) private var decoder: PacketDecoder
     @exclusivity(unchecked) private var decoded = DecodedPacket()
-    @exclusivity(unchecked) private(set) var summary: CaptureSummary
+    @exclusivity(unchecked) var summary: CaptureSummary
     /// The packet being processed (events take their frame and time from it).
     @exclusivity(unchecked) private var frame = 0
     @exclusivity(unchecked) private var seconds: Int64 = 0
     @exclusivity(unchecked) private var nanoseconds: UInt32 = 0
+    var currentFrame: Int { frame }
+    var currentSeconds: Int64 { seconds }
+    var currentNanoseconds: UInt32 { nanoseconds }
+    let udpHandshakes = UDPHandshakeExtractor()
+    var udpFlows: [FlowKey: UDPFlowInfo] = [:]
     @exclusivity(unchecked) var counters: [String: Int] = [:]
     @exclusivity(unchecked) private var lastLinkType: UInt32 = .max
     @exclusivity(unchecked) private var lastLinkCount = 0
@@ -35,12 +41,24 @@ public final class CaptureAnalyzer {
     }
 
     /// Analyses every packet of `reader`, then emits the capture summary and returns it.
+    /// `progress`, when given, is called with the bytes read so far every 65 536 packets.
     @discardableResult
-    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink) -> CaptureSummary {
+    public static func analyze(reader: CaptureReader, name: String, limits: AnalysisLimits = .init(), sink: EventSink,
+                               progress: ((Int64) -> Void)? = nil) -> CaptureSummary {
         let analyzer = CaptureAnalyzer(captureName: name, format: reader.format.rawValue, fileSize: reader.source.totalSize,
                                        limits: limits, sink: sink)
-        while let packet = reader.next() {
-            analyzer.process(packet)
+        if let progress {
+            var n = 0
+            while let packet = reader.next() {
+                analyzer.process(packet)
+                n &+= 1
+                if n & 0xffff == 0 { progress(reader.source.position) }
+            }
+            progress(reader.source.position)
+        } else {
+            while let packet = reader.next() {
+                analyzer.process(packet)
+            }
         }
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
     }
@@ -71,6 +89,7 @@ public final class CaptureAnalyzer {
             reassembler.process(decoded, now: packet.seconds, sink: self)
         case IPProtocolNumber.udp:
             summary.udpPackets += 1
+            processUDP(decoded)
         default:
             break
         }
@@ -86,6 +105,7 @@ public final class CaptureAnalyzer {
     /// Ends all flows, emits the summary event and returns it.
     public func finish(readerCounters: CaptureCounters, stoppedEarly: Bool) -> CaptureSummary {
         reassembler.finish(sink: self)
+        for key in udpFlows.keys.sorted(by: { ($0.low, $0.high) < ($1.low, $1.high) }) { flushCertificates(udpFlows[key]!.handshake) }
         flushLinkCount()
         var s = summary
         s.flows = reassembler.counters.flowsCreated
@@ -127,6 +147,7 @@ public final class CaptureAnalyzer {
         c["tcp_midstream_pickups"] = r.midstreamPickups
         c["tcp_peak_flows"] = r.peakFlows
         c["tcp_peak_out_of_order_bytes"] = r.peakOutOfOrderBytes
+        udpCounters(into: &c)
         s.counters = c
         summary = s
         sink.handle(.captureSummary(s))
@@ -144,10 +165,19 @@ public final class CaptureAnalyzer {
 
     func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
         summary.clientHellos += 1
-        let event = ClientHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
+        let ctx = context(flow: flow, direction: direction)
+        let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
                                      recordVersion: recordVersion, hello: hello, ja3: JA3(clientHello: hello),
                                      ja4: JA4(clientHello: hello, transport: .tcp), quicVersion: nil)
         sink.handle(.clientHello(event))
+        if index == 1, let sni = hello.serverName { responderContact(host: sni, via: "tls_sni", context: ctx) }
+    }
+
+    /// A hidden contact with a catalogue host (TLS SNI, DNS query): reported with low confidence.
+    func responderContact(host: String, via: String, context: EventContext) {
+        guard let responder = ResponderCatalogue.shared.lookup(host) else { return }
+        count(PipelineCounter.responderContacts)
+        sink.handle(.responderContact(ResponderContactEvent(context: context, via: via, host: host.lowercased(), responder: responder)))
     }
 
     func emitServerHello(_ hello: ServerHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int, sni: String?) {
@@ -175,7 +205,24 @@ enum PipelineCounter {
     static let tlsAlerts = "tls_alerts"
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
-    static let all = [tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
+    static let udpFlowStateCleared = "udp_flow_state_cleared"
+    static let responderContacts = "responder_contacts"
+    static let dnsQueries = "dns_queries"
+    static let tlsCertificates = "tls_certificates"
+    static let tlsCertificateMalformed = "tls_certificate_malformed"
+    static let tlsStapleMalformed = "tls_staple_malformed"
+    static let ocspStaples = "ocsp_staples"
+    static let ocspRequests = "ocsp_requests"
+    static let ocspResponses = "ocsp_responses"
+    static let crlFetches = "crl_fetches"
+    static let httpRequests = "http_requests"
+    static let httpResponses = "http_responses"
+    static let httpMalformed = "http_malformed"
+    static let httpStreamGaps = "http_stream_gaps"
+    static let httpUnansweredDropped = "http_unanswered_requests_dropped"
+    static let all = [udpFlowStateCleared, responderContacts, dnsQueries, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
+                      ocspRequests, ocspResponses, crlFetches, httpRequests, httpResponses, httpMalformed, httpStreamGaps,
+                      httpUnansweredDropped, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
                       tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
                       tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]

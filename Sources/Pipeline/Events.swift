@@ -209,6 +209,14 @@ public enum Event: Sendable {
     case clientHello(ClientHelloEvent)
     case serverHello(ServerHelloEvent)
     case tlsAlert(TLSAlertEvent)
+    case ocspRequest(OCSPRequestEvent)
+    case ocspResponse(OCSPResponseEvent)
+    case crlFetch(CRLFetchEvent)
+    case ocspStaple(OCSPStapleEvent)
+    case certificate(CertificateEvent)
+    case revokedCertificateAccepted(RevokedCertificateAcceptedEvent)
+    case httpRequest(HTTPRequestEvent)
+    case responderContact(ResponderContactEvent)
     case captureSummary(CaptureSummary)
 
     public var typeName: String {
@@ -216,6 +224,14 @@ public enum Event: Sendable {
         case .clientHello: return "client_hello"
         case .serverHello: return "server_hello"
         case .tlsAlert: return "tls_alert"
+        case .ocspRequest: return "ocsp_request"
+        case .ocspResponse: return "ocsp_response"
+        case .crlFetch: return "crl_fetch"
+        case .ocspStaple: return "ocsp_staple"
+        case .certificate: return "certificate"
+        case .revokedCertificateAccepted: return "revoked_certificate_accepted"
+        case .httpRequest: return "http_request"
+        case .responderContact: return "responder_contact"
         case .captureSummary: return "capture_summary"
         }
     }
@@ -225,6 +241,14 @@ public enum Event: Sendable {
         case .clientHello(let e): e.write(to: &w)
         case .serverHello(let e): e.write(to: &w)
         case .tlsAlert(let e): e.write(to: &w)
+        case .ocspRequest(let e): e.write(to: &w)
+        case .ocspResponse(let e): e.write(to: &w)
+        case .crlFetch(let e): e.write(to: &w)
+        case .ocspStaple(let e): e.write(to: &w)
+        case .certificate(let e): e.write(to: &w)
+        case .revokedCertificateAccepted(let e): e.write(to: &w)
+        case .httpRequest(let e): e.write(to: &w)
+        case .responderContact(let e): e.write(to: &w)
         case .captureSummary(let e): e.write(to: &w)
         }
     }

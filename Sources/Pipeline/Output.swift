@@ -105,6 +105,7 @@ public final class HumanSummary: EventSink {
         case .serverHello: serverHellos += 1
         case .tlsAlert: alerts += 1
         case .captureSummary(let s): summaries.append(s)
+        default: break
         }
     }
 

@@ -1,12 +1,17 @@
 import CaptureInput
 import PacketDecoding
 import TLSParsing
+import HTTPParsing
+import PKIParsing
 
 /// What one direction of a TCP flow is being read as.
 enum DirectionMode {
-    /// Looking for the start of TLS at segment boundaries (plaintext before it: STARTTLS, HTTP CONNECT).
+    /// Looking for the start of TLS or HTTP at segment boundaries (plaintext before TLS: STARTTLS, CONNECT).
     case detecting
     case tls
+    case http
+    /// Only TLS record headers are walked, to notice application data after a revoked staple.
+    case watchingApplicationData
     /// Nothing more to read in this direction.
     case done
 }
@@ -19,26 +24,51 @@ struct DirectionState {
     var plaintextSegments = 0
     var tlsBytes = 0
     var parser = TLSStreamParser()
+    var http: HTTPStreamParser?
+    var walker = TLSRecordWalker()
+}
+
+/// An HTTP request waiting for its response.
+struct PendingHTTPRequest {
+    var info: HTTPRequestInfo
+    var ocspNonce: OCSPNonce?
+    var responder: ResponderInfo?
 }
 
 /// Per-flow analysis state, attached to the reassembler's flow.
 final class FlowState {
-    @exclusivity(unchecked) var directions = (DirectionState(), DirectionState())
+    // Two stored properties (not a tuple), so one direction can be updated while the other is read.
+    var direction0 = DirectionState()
+    var direction1 = DirectionState()
     var clientDirection: Int?
     var clientHellos = 0
     var serverHellos = 0
-    var sni: String?
     var countedAsTLS = false
+    /// What the handshake said about revocation (shared with DTLS).
+    let handshake = HandshakeRevocationState()
+    var sni: String? { handshake.sni }
+    // HTTP.
+    var httpRequests: [PendingHTTPRequest] = []
+    /// Request methods the response parser has not been told about yet (it may not exist yet).
+    var methodsForResponseParser: [String] = []
+
+    static let maximumPendingRequests = 64
 }
 
 extension CaptureAnalyzer: TCPStreamSink {
     public func tcpData(_ flow: TCPFlow, direction: Int, bytes: UnsafeRawBufferPointer) -> Bool {
         let state: FlowState
         if let s = flow.attachment as? FlowState { state = s } else { state = FlowState(); flow.attachment = state }
+        let wants: Bool
         if direction == 0 {
-            return read(bytes, state: state, direction: &state.directions.0, index: 0, flow: flow)
+            wants = read(bytes, state: state, direction: &state.direction0, index: 0, flow: flow)
+        } else {
+            wants = read(bytes, state: state, direction: &state.direction1, index: 1, flow: flow)
         }
-        return read(bytes, state: state, direction: &state.directions.1, index: 1, flow: flow)
+        if !wants && state.handshake.pendingCertificates.count > 0 && state.clientDirection.map({ $0 != direction }) == true {
+            flushCertificates(state: state, flow: flow)
+        }
+        return wants
     }
 
     public func tcpGap(_ flow: TCPFlow, direction: Int) -> Bool {
@@ -48,19 +78,29 @@ extension CaptureAnalyzer: TCPStreamSink {
             case .detecting:
                 d.candidate = []
                 return true
-            case .tls:
-                count(PipelineCounter.tlsStreamGaps)
+            case .tls, .http, .watchingApplicationData:
+                count(d.mode == .http ? PipelineCounter.httpStreamGaps : PipelineCounter.tlsStreamGaps)
                 d.parser.finish()
+                d.http = nil
                 d.mode = .done
                 return false
             case .done:
                 return false
             }
         }
-        return direction == 0 ? gap(&state.directions.0) : gap(&state.directions.1)
+        return direction == 0 ? gap(&state.direction0) : gap(&state.direction1)
     }
 
     public func tcpFlowEnded(_ flow: TCPFlow, reason: FlowEndReason) {
+        if let state = flow.attachment as? FlowState {
+            // A response delimited by the connection's close ends here.
+            for index in 0..<2 {
+                let messages: [HTTPMessage]
+                if index == 0 { messages = state.direction0.http?.finish() ?? [] } else { messages = state.direction1.http?.finish() ?? [] }
+                for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
+            }
+            if !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
+        }
         flow.attachment = nil
     }
 
@@ -70,43 +110,72 @@ extension CaptureAnalyzer: TCPStreamSink {
         case .done:
             return false
         case .detecting:
-            var detection: TLSDetection
-            if d.candidate.isEmpty {
-                detection = detectTLS(bytes)
-            } else {
-                d.candidate.append(contentsOf: bytes.prefix(16))
-                detection = d.candidate.withUnsafeBytes { detectTLS($0) }
-            }
-            switch detection {
-            case .tls, .sslv2:
-                d.mode = .tls
-                if !state.countedAsTLS { state.countedAsTLS = true; count(PipelineCounter.tlsFlows) }
-                if d.candidate.isEmpty {
-                    feedTLS(bytes, state: state, direction: &d, index: index, flow: flow)
-                } else {
-                    // The candidate holds the earlier bytes plus a prefix of these: feed the earlier bytes, then all of these.
-                    let earlier = Array(d.candidate.prefix(d.candidate.count - min(16, bytes.count)))
-                    d.candidate = []
-                    earlier.withUnsafeBytes { feedTLS($0, state: state, direction: &d, index: index, flow: flow) }
-                    feedTLS(bytes, state: state, direction: &d, index: index, flow: flow)
-                }
-            case .needMoreBytes:
-                if d.candidate.isEmpty { d.candidate.append(contentsOf: bytes) }
-                if d.candidate.count > 16 { d.candidate = [] }
-            case .notTLS:
-                d.candidate = []
-                d.plaintextBytes += bytes.count
-                d.plaintextSegments += 1
-                if d.plaintextBytes > limits.maximumPlaintextBeforeTLS || d.plaintextSegments > limits.maximumSegmentsBeforeTLS {
-                    d.mode = .done
-                    count(PipelineCounter.tlsNotDetected)
-                }
-            }
+            detect(bytes, state: state, direction: &d, index: index, flow: flow)
         case .tls:
             feedTLS(bytes, state: state, direction: &d, index: index, flow: flow)
+        case .http:
+            feedHTTP(bytes, state: state, direction: &d, index: index, flow: flow)
+        case .watchingApplicationData:
+            if d.walker.feed(bytes) {
+                reportRevokedAccepted(state: state, flow: flow, direction: index)
+                d.mode = .done
+            } else if d.walker.failed {
+                d.mode = .done
+            }
         }
         return d.mode != .done
     }
+
+    // MARK: - Detection
+
+    private func detect(_ bytes: UnsafeRawBufferPointer, state: FlowState, direction d: inout DirectionState, index: Int,
+                        flow: TCPFlow) {
+        var tls: TLSDetection
+        var http: HTTPDetection
+        let viaCandidate = !d.candidate.isEmpty
+        if viaCandidate {
+            d.candidate.append(contentsOf: bytes.prefix(16))
+            (tls, http) = d.candidate.withUnsafeBytes { (detectTLS($0), detectHTTP($0)) }
+        } else {
+            (tls, http) = (detectTLS(bytes), detectHTTP(bytes))
+        }
+        let earlier = viaCandidate ? Array(d.candidate.prefix(d.candidate.count - min(16, bytes.count))) : []
+        if tls == .tls || tls == .sslv2 {
+            d.mode = .tls
+            d.candidate = []
+            if !state.countedAsTLS { state.countedAsTLS = true; count(PipelineCounter.tlsFlows) }
+            if !earlier.isEmpty { earlier.withUnsafeBytes { feedTLS($0, state: state, direction: &d, index: index, flow: flow) } }
+            feedTLS(bytes, state: state, direction: &d, index: index, flow: flow)
+            return
+        }
+        if http == .request || http == .response {
+            d.mode = .http
+            d.candidate = []
+            var parser = HTTPStreamParser(role: http == .request ? .request : .response)
+            if http == .response {
+                for m in state.methodsForResponseParser { parser.expectResponse(toMethod: m) }
+                state.methodsForResponseParser = []
+            }
+            d.http = parser
+            if !earlier.isEmpty { earlier.withUnsafeBytes { feedHTTP($0, state: state, direction: &d, index: index, flow: flow) } }
+            feedHTTP(bytes, state: state, direction: &d, index: index, flow: flow)
+            return
+        }
+        if tls == .needMoreBytes || http == .needMoreBytes {
+            if d.candidate.isEmpty { d.candidate.append(contentsOf: bytes) }
+            if d.candidate.count > 16 { d.candidate = [] }
+            return
+        }
+        d.candidate = []
+        d.plaintextBytes += bytes.count
+        d.plaintextSegments += 1
+        if d.plaintextBytes > limits.maximumPlaintextBeforeTLS || d.plaintextSegments > limits.maximumSegmentsBeforeTLS {
+            d.mode = .done
+            count(PipelineCounter.tlsNotDetected)
+        }
+    }
+
+    // MARK: - TLS
 
     private func feedTLS(_ bytes: UnsafeRawBufferPointer, state: FlowState, direction d: inout DirectionState, index: Int,
                          flow: TCPFlow) {
@@ -118,6 +187,7 @@ extension CaptureAnalyzer: TCPStreamSink {
             return
         }
         var stop = false
+        var watch = false
         d.parser.feed(bytes) { event in
             if stop { return }
             switch event {
@@ -141,6 +211,12 @@ extension CaptureAnalyzer: TCPStreamSink {
                 break
             case .encrypted:
                 stop = true
+                watch = state.handshake.revokedStaple != nil && state.clientDirection == index
+            case .applicationData:
+                stop = true
+                if state.handshake.revokedStaple != nil && state.clientDirection == index {
+                    reportRevokedAccepted(state: state, flow: flow, direction: index)
+                }
             case .malformed(let reason):
                 count(PipelineCounter.tlsMalformedPrefix + reason)
                 stop = true
@@ -148,13 +224,14 @@ extension CaptureAnalyzer: TCPStreamSink {
         }
         if stop {
             d.parser.finish()
-            d.mode = .done
+            d.mode = watch && !state.handshake.revokedAcceptedReported ? .watchingApplicationData : .done
         }
     }
 
     /// Handles one handshake message; returns true when this direction needs no more bytes.
     private func handshake(type: UInt8, body: [UInt8], recordVersion: UInt16, state: FlowState, index: Int,
                            flow: TCPFlow) -> Bool {
+        let fromServer = state.clientDirection.map { $0 != index } ?? false
         switch type {
         case HandshakeType.clientHello:
             guard let hello = try? ClientHello(body: body) else {
@@ -163,7 +240,10 @@ extension CaptureAnalyzer: TCPStreamSink {
             }
             if state.clientDirection == nil { state.clientDirection = index }
             state.clientHellos += 1
-            if state.sni == nil { state.sni = hello.serverName }
+            if state.clientHellos == 1 {
+                state.handshake.sni = hello.serverName
+                state.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
+            }
             emitClientHello(hello, recordVersion: recordVersion, flow: flow, direction: index, index: state.clientHellos)
             return false
         case HandshakeType.serverHello:
@@ -173,14 +253,132 @@ extension CaptureAnalyzer: TCPStreamSink {
             }
             if state.clientDirection == nil { state.clientDirection = 1 - index }
             state.serverHellos += 1
+            state.handshake.serverAcknowledgedStatusRequest = hello.acknowledgesStatusRequest
             emitServerHello(hello, recordVersion: recordVersion, flow: flow, direction: index, index: state.serverHellos,
                             sni: state.sni)
             // After a TLS 1.3 ServerHello everything the server sends is encrypted.
             return !hello.isHelloRetryRequest && hello.negotiatedVersion == 0x0304
+        case HandshakeType.certificate where fromServer:
+            certificateMessage(body, state: state.handshake, context: context(flow: flow, direction: index))
+            return false
+        case HandshakeType.certificateStatus where fromServer:
+            certificateStatusMessage(body, state: state.handshake, context: context(flow: flow, direction: index))
+            return false
         case HandshakeType.serverHelloDone, HandshakeType.finished:
+            if fromServer { flushCertificates(state: state, flow: flow) }
             return true
         default:
+            if fromServer && !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
             return false
         }
     }
+
+    func flushCertificates(state: FlowState, flow: TCPFlow) { flushCertificates(state.handshake) }
+
+    private func reportRevokedAccepted(state: FlowState, flow: TCPFlow, direction: Int) {
+        guard let revoked = state.handshake.revokedStaple, !state.handshake.revokedAcceptedReported else { return }
+        state.handshake.revokedAcceptedReported = true
+        sink.handle(.revokedCertificateAccepted(RevokedCertificateAcceptedEvent(
+            context: context(flow: flow, direction: direction), sni: state.sni, serial: revoked.serial, stapleFrame: revoked.frame)))
+    }
+
+    // MARK: - HTTP
+
+    private func feedHTTP(_ bytes: UnsafeRawBufferPointer, state: FlowState, direction d: inout DirectionState, index: Int,
+                          flow: TCPFlow) {
+        guard var parser = d.http else { d.mode = .done; return }
+        let messages = parser.feed(bytes)
+        let failed = parser.error
+        let upgraded = parser.isUpgraded
+        d.http = parser
+        for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
+        if let failed {
+            count(PipelineCounter.httpMalformed)
+            _ = failed
+            d.http = nil
+            d.mode = .done
+        } else if upgraded {
+            // CONNECT or an Upgrade: what follows is another protocol (often TLS).
+            d.http = nil
+            d.mode = .detecting
+            d.plaintextBytes = 0
+            d.plaintextSegments = 0
+        }
+    }
+
+    private func httpMessage(_ m: HTTPMessage, state: FlowState, index: Int, flow: TCPFlow) {
+        let ctx = context(flow: flow, direction: index)
+        switch m.startLine {
+        case .request(let method, let target):
+            count(PipelineCounter.httpRequests)
+            let info = HTTPRequestInfo(host: m.host, method: method, uri: target, userAgent: m.userAgent,
+                                       contentType: m.contentType, context: ctx)
+            // Tell the other direction's response parser which method this response answers (HEAD has no body).
+            let other = 1 - index
+            if other == 0, state.direction0.http != nil { state.direction0.http!.expectResponse(toMethod: method) }
+            else if other == 1, state.direction1.http != nil { state.direction1.http!.expectResponse(toMethod: method) }
+            else if state.methodsForResponseParser.count < FlowState.maximumPendingRequests { state.methodsForResponseParser.append(method) }
+
+            var ocsp: OCSPRequest?
+            if method == "POST", m.body.first == 0x30 {
+                ocsp = try? OCSPRequest(derEncoded: m.body)
+            } else if method == "GET", target.utf8.count >= 40 {
+                ocsp = OCSPRequest.fromGETPath(target)
+            }
+            let responder = ResponderCatalogue.shared.lookup(m.host, kind: "ocsp")
+            sink.handle(.httpRequest(HTTPRequestEvent(http: info, isOCSP: ocsp != nil)))
+            if let ocsp {
+                count(PipelineCounter.ocspRequests)
+                sink.handle(.ocspRequest(OCSPRequestEvent(context: ctx, http: info, request: ocsp,
+                                                          requestBytes: method == "POST" ? m.body.count : target.utf8.count,
+                                                          responder: responder)))
+            }
+            if state.httpRequests.count >= FlowState.maximumPendingRequests {
+                state.httpRequests.removeFirst()
+                count(PipelineCounter.httpUnansweredDropped)
+            }
+            state.httpRequests.append(PendingHTTPRequest(info: info, ocspNonce: ocsp?.nonce, responder: responder))
+        case .response(let status, _):
+            count(PipelineCounter.httpResponses)
+            let request = state.httpRequests.isEmpty ? nil : state.httpRequests.removeFirst()
+            let latency = request.map { Double(ctx.microseconds - $0.info.context.microseconds) / 1000 }
+            guard let first = m.body.first, first == 0x30 || first == UInt8(ascii: "-") else { return }
+            switch PKIDocument.parse(m.body[...]) {
+            case .ocspResponse(let response)?:
+                count(PipelineCounter.ocspResponses)
+                let responder = request?.responder ?? ResponderCatalogue.shared.lookup(request?.info.host, kind: "ocsp")
+                sink.handle(.ocspResponse(OCSPResponseEvent(context: ctx, http: request?.info, httpStatus: status, response: response,
+                                                            requestNonce: request?.ocspNonce, requestFrame: request?.info.context.frame,
+                                                            latencyMilliseconds: latency, responder: responder)))
+            case .certificateList(let crl)?:
+                count(PipelineCounter.crlFetches)
+                sink.handle(.crlFetch(CRLFetchEvent(context: ctx, http: request?.info, httpStatus: status, crl: crl,
+                                                    bodyBytes: Int(m.bodyByteCount), latencyMilliseconds: latency,
+                                                    responder: ResponderCatalogue.shared.lookup(request?.info.host, kind: "crl"))))
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Whether bytes start an HTTP/1.x request or response.
+enum HTTPDetection { case request, response, notHTTP, needMoreBytes }
+
+private let httpMethods: [[UInt8]] = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "PATCH ", "TRACE "]
+    .map { Array($0.utf8) }
+private let httpVersionPrefix: [UInt8] = Array("HTTP/1.".utf8)
+
+func detectHTTP(_ b: UnsafeRawBufferPointer) -> HTTPDetection {
+    var undecided = false
+    for candidate in [httpVersionPrefix] + httpMethods {
+        let n = min(candidate.count, b.count)
+        var match = true
+        for i in 0..<n where b[i] != candidate[i] { match = false; break }
+        if match {
+            if n == candidate.count { return candidate == httpVersionPrefix ? .response : .request }
+            undecided = true
+        }
+    }
+    return undecided ? .needMoreBytes : .notHTTP
 }

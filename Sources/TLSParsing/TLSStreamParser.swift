@@ -48,9 +48,11 @@ public enum TLSStreamEvent {
     /// An alert in clear (RFC 8446 §6): level and description.
     case alert(level: UInt8, description: UInt8)
     case changeCipherSpec
-    /// Encrypted traffic began (application data, or an encrypted handshake after ChangeCipherSpec): nothing
+    /// Encrypted traffic began (an encrypted handshake after ChangeCipherSpec, an encrypted alert): nothing
     /// more can be read in clear in this direction.
     case encrypted
+    /// An application_data record: the connection is carrying data. Nothing more can be read in clear.
+    case applicationData
     /// The stream is not (or no longer) well-formed TLS; the reason names what was wrong.
     case malformed(String)
 }
@@ -171,7 +173,7 @@ public struct TLSStreamParser {
                 }
             case TLSContentType.applicationData:
                 finish()
-                emit(.encrypted)
+                emit(.applicationData)
             default:
                 break  // heartbeat
             }
@@ -207,5 +209,39 @@ public struct TLSStreamParser {
             if finished { return }
         }
         if start > 0 { handshakeBuffer.removeFirst(start) }
+    }
+}
+
+/// Walks TLS record headers only, to notice the first application_data record of a direction whose handshake is
+/// encrypted (used to tell whether a client went on after a revoked staple). Holds at most 5 bytes.
+public struct TLSRecordWalker {
+    private var header: [UInt8] = []
+    private var remaining = 0
+    public private(set) var sawApplicationData = false
+    public private(set) var failed = false
+
+    public init() {}
+
+    /// Feeds in-order bytes; returns true once an application_data record header has been seen.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var o = 0
+        while o < bytes.count && !sawApplicationData && !failed {
+            if remaining > 0 {
+                let n = min(remaining, bytes.count - o)
+                remaining -= n
+                o += n
+                continue
+            }
+            header.append(bytes[o])
+            o += 1
+            if header.count == 5 {
+                let type = header[0]
+                guard type >= 20 && type <= 24, header[1] == 3 else { failed = true; break }
+                if type == TLSContentType.applicationData { sawApplicationData = true }
+                remaining = Int(header[3]) << 8 | Int(header[4])
+                header.removeAll(keepingCapacity: true)
+            }
+        }
+        return sawApplicationData
     }
 }

@@ -1,16 +1,13 @@
 import ArgumentParser
 import CaptureInput
+import Fingerprints
+import Foundation
 import Pipeline
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Report
 
 @main
 struct Helloscope: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = "0.2.0"
     static let configuration = CommandConfiguration(
         commandName: "helloscope",
         abstract: "TLS ClientHello fingerprints (JA3, JA3S, JA4, status_request) and revocation behaviour from packet captures.",
@@ -18,21 +15,35 @@ struct Helloscope: ParsableCommand {
         subcommands: [Analyze.self],
         defaultSubcommand: Analyze.self
     )
+
+    /// Exit status: usage errors are 2 (not the 64 of sysexits), like unreadable input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options that bound memory, shared by the commands that read packets.
 struct LimitOptions: ParsableArguments {
     @Option(help: "Maximum TCP connections tracked at once (least recently active evicted beyond).")
-    var maxFlows: Int = ReassemblyDefaults.maximumFlows
+    var maxFlows: Int = AnalysisLimits().reassembly.maximumFlows
 
     @Option(help: "Out-of-order bytes held per direction before a hole is skipped.")
-    var maxFlowBuffer: Int = ReassemblyDefaults.maximumOutOfOrderBytesPerDirection
+    var maxFlowBuffer: Int = AnalysisLimits().reassembly.maximumOutOfOrderBytesPerDirection
 
     @Option(help: "Out-of-order bytes held over all connections.")
-    var maxBufferTotal: Int = ReassemblyDefaults.maximumOutOfOrderBytesTotal
+    var maxBufferTotal: Int = AnalysisLimits().reassembly.maximumOutOfOrderBytesTotal
 
     @Option(help: "Seconds of capture time after which an idle connection is closed.")
-    var idleTimeout: Int = Int(ReassemblyDefaults.idleTimeoutSeconds)
+    var idleTimeout: Int = Int(AnalysisLimits().reassembly.idleTimeoutSeconds)
 
     func validate() throws {
         guard maxFlows >= 16 else { throw ValidationError("--max-flows must be at least 16") }
@@ -48,20 +59,40 @@ struct LimitOptions: ParsableArguments {
         l.reassembly.idleTimeoutSeconds = Int64(idleTimeout)
         return l
     }
+
+    var json: [String: JSONValue] {
+        ["max_flows": .int(maxFlows), "max_flow_buffer": .int(maxFlowBuffer), "max_buffer_total": .int(maxBufferTotal),
+         "idle_timeout": .int(idleTimeout)]
+    }
 }
 
-enum ReassemblyDefaults {
-    static let maximumFlows = AnalysisLimits().reassembly.maximumFlows
-    static let maximumOutOfOrderBytesPerDirection = AnalysisLimits().reassembly.maximumOutOfOrderBytesPerDirection
-    static let maximumOutOfOrderBytesTotal = AnalysisLimits().reassembly.maximumOutOfOrderBytesTotal
-    static let idleTimeoutSeconds = AnalysisLimits().reassembly.idleTimeoutSeconds
+/// Options of the report and its labels, shared by `analyze` and `live`.
+struct ReportOptionsGroup: ParsableArguments {
+    @Option(name: .long, help: "Add known fingerprints from FILE (CSV with a ja4/ja3 header, or a JSON array such as a ja4db export). Repeatable.")
+    var fingerprints: [String] = []
+
+    func database() throws -> FingerprintDatabase {
+        var db = FingerprintDatabase.bundledDatabase
+        for path in fingerprints {
+            do { try db.load(path: path) } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+        }
+        return db
+    }
 }
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyse capture files (pcap or pcapng; '-' reads standard input).",
         discussion: """
-            Exit status: 0 analysed; 2 usage error, or a capture could not be read (the others are still analysed).
+            Without --events or --report writing to standard output, prints a readable summary: clients with their \
+            classification, top fingerprints, live OCSP checks with the hostnames they revealed, and the findings.
+
+            Exit status: 0 analysed; 1 analysed, with a finding at or above --fail-on; 2 usage error, or a capture \
+            could not be read (the others are still analysed).
             """
     )
 
@@ -71,43 +102,129 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Write events as newline-delimited JSON to PATH ('-' for standard output).")
     var events: String?
 
-    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    @Option(name: .long, help: "Write the JSON report to PATH ('-' for standard output).")
+    var report: String?
+
+    @Option(name: .long, help: "Exit with status 1 when a finding of this severity or higher is found (info, low, medium, high).")
+    var failOn: String?
+
+    @Option(name: .long, help: "Colour the summary: auto (when standard output is a terminal), always, never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors (no summary, no progress).")
     var quiet = false
 
     @OptionGroup var limitOptions: LimitOptions
+    @OptionGroup var reportOptions: ReportOptionsGroup
+
+    func validate() throws {
+        if let failOn, Severity(rawValue: failOn) == nil {
+            throw ValidationError("--fail-on must be one of: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if events == "-" && report == "-" { throw ValidationError("--events and --report cannot both write to standard output") }
+    }
 
     func run() throws {
-        let summary = HumanSummary()
-        var sinks: [EventSink] = [summary]
+        var arguments = limitOptions.json
+        arguments["fingerprint_files"] = .strings(reportOptions.fingerprints)
+        arguments["fail_on"] = .optional(failOn)
+        let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments,
+                                                           fingerprints: try reportOptions.database()))
+        var sinks: [EventSink] = [builder]
         if let events {
             do { sinks.append(try NDJSONEventWriter(path: events)) } catch {
-                FileHandleOutput.error("helloscope: \(error)")
+                Terminal.error("helloscope: \(error)")
                 throw ExitCode(2)
             }
         }
         let sink = EventFanOut(sinks)
+        let showProgress = !quiet && isatty(2) == 1
         var failed = false
         for path in captures {
-            let name = path == "-" ? "-" : String(path.split(separator: "/").last ?? Substring(path))
+            let name = path == "-" ? "-" : (path as NSString).lastPathComponent
             do {
                 let reader = try CaptureReader(path: path)
-                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limitOptions.limits, sink: sink)
+                builder.addInput(name: name, path: path, sha256: report == nil ? nil : Self.sha256(path))
+                let progress = showProgress ? ProgressBar(name: name, total: reader.source.totalSize) : nil
+                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limitOptions.limits, sink: sink,
+                                        progress: progress.map { bar in { bar.update($0) } })
+                progress?.finish()
             } catch {
-                FileHandleOutput.error("helloscope: \(path): \(error)")
+                Terminal.error("helloscope: \(path): \(error)")
                 failed = true
             }
         }
-        if !quiet && events != "-" {
-            FileHandleOutput.out(summary.render())
+        let document = builder.document()
+        if let report {
+            var w = JSONWriter()
+            document.write(to: &w)
+            let text = document.pretty() + "\n"
+            if report == "-" { Terminal.out(text) } else {
+                do { try text.write(toFile: report, atomically: true, encoding: .utf8) } catch {
+                    Terminal.error("helloscope: \(report): cannot write: \(error.localizedDescription)")
+                    throw ExitCode(2)
+                }
+            }
+        }
+        if !quiet && events != "-" && report != "-" {
+            let useColor = color == .always || (color == .auto && isatty(1) == 1)
+            Terminal.out(HumanReport.render(document, color: useColor))
         }
         if failed { throw ExitCode(2) }
+        if let failOn, let threshold = Severity(rawValue: failOn), let highest = builder.highestSeverity, highest >= threshold {
+            throw ExitCode(1)
+        }
+    }
+
+    /// SHA-256 of a regular file (through the mapping); nil for pipes.
+    static func sha256(_ path: String) -> String? {
+        guard !MappedFile.isStream(path: path), let file = try? MappedFile(path: path) else { return nil }
+        return Digest.sha256Hex(of: file.bytes)
     }
 }
 
-enum FileHandleOutput {
+/// A one-line progress bar on standard error: bytes read, rate, ETA.
+final class ProgressBar {
+    let name: String
+    let total: Int64?
+    let start = Date()
+    var lastDraw = Date.distantPast
+
+    init(name: String, total: Int64?) {
+        self.name = name
+        self.total = total
+    }
+
+    func update(_ bytes: Int64) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.2 else { return }
+        lastDraw = now
+        let elapsed = max(now.timeIntervalSince(start), 0.001)
+        let rate = Double(bytes) / elapsed
+        var line = "\r\(printable(name)): \(Self.size(Double(bytes)))"
+        if let total, total > 0 {
+            let pct = Double(bytes) / Double(total) * 100
+            let eta = rate > 0 ? Double(total - bytes) / rate : 0
+            line += String(format: " / %@ (%.0f%%), %@/s, ETA %.0fs", Self.size(Double(total)), pct, Self.size(rate), eta)
+        } else {
+            line += String(format: ", %@/s", Self.size(rate))
+        }
+        Terminal.writeAll(2, line + "\u{1b}[K")
+    }
+
+    func finish() { if lastDraw != .distantPast { Terminal.writeAll(2, "\r\u{1b}[K") } }
+
+    static func size(_ v: Double) -> String {
+        let gb = 1_073_741_824.0, mb = 1_048_576.0
+        if v >= gb { return String(format: "%.2f GB", v / gb) }
+        if v >= mb { return String(format: "%.1f MB", v / mb) }
+        return String(format: "%.0f KB", v / 1024)
+    }
+}
+
+enum Terminal {
     static func error(_ s: String) {
-        let line = s.hasSuffix("\n") ? s : s + "\n"
-        writeAll(2, line)
+        writeAll(2, s.hasSuffix("\n") ? s : s + "\n")
     }
     static func out(_ s: String) { writeAll(1, s) }
     static func writeAll(_ fd: Int32, _ s: String) {

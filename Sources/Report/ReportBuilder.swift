@@ -1,0 +1,614 @@
+import Pipeline
+import PKIParsing
+import PacketDecoding
+
+/// A pointer from a report entry back to the event that proves it.
+public struct Evidence: Sendable, Hashable, Comparable {
+    public var capture: String
+    public var frame: Int
+    public var flow: String
+    public var event: String
+
+    init(_ c: EventContext, _ event: String) {
+        capture = c.capture
+        frame = c.frame
+        flow = c.flowID
+        self.event = event
+    }
+
+    public static func < (a: Evidence, b: Evidence) -> Bool {
+        (a.capture, a.frame, a.event, a.flow) < (b.capture, b.frame, b.event, b.flow)
+    }
+
+    var json: JSONValue {
+        .object(["capture": .string(capture), "frame": .int(frame), "flow": .string(flow), "event": .string(event)])
+    }
+}
+
+/// Finding severities, in order.
+public enum Severity: String, Sendable, CaseIterable, Comparable {
+    case info, low, medium, high
+
+    var rank: Int { Severity.allCases.firstIndex(of: self)! }  // allCases holds every case
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// One finding: what, how bad, a one-line summary, and the events that prove it.
+public struct Finding: Sendable {
+    public var kind: String
+    public var severity: Severity
+    public var summary: String
+    public var client: String?
+    public var server: String?
+    public var evidence: [Evidence]
+
+    var json: JSONValue {
+        .object(["kind": .string(kind), "severity": .string(severity.rawValue), "summary": .string(summary),
+                 "client": .optional(client), "server": .optional(server),
+                 "evidence": .array(evidence.sorted().map(\.json))])
+    }
+}
+
+/// Options recorded in the report (what was asked for, and the limits in force).
+public struct ReportOptions: Sendable {
+    public var generatorVersion: String
+    public var arguments: [String: JSONValue]
+    public var fingerprints: FingerprintDatabase
+    public init(generatorVersion: String, arguments: [String: JSONValue] = [:], fingerprints: FingerprintDatabase = .bundledDatabase) {
+        self.generatorVersion = generatorVersion
+        self.arguments = arguments
+        self.fingerprints = fingerprints
+    }
+}
+
+/// Builds the defender's report from the event stream: per-client fingerprints and revocation behaviour, servers,
+/// responders, and findings with evidence. Memory grows with the number of distinct clients, servers,
+/// fingerprints and revocation events, not with packets (hellos are aggregated as they arrive).
+public final class ReportBuilder: EventSink {
+    public static let schemaVersion = "1.0"
+    /// Evidence items kept per aggregate entry (the count is always exact).
+    public static let maximumEvidence = 50
+
+    struct FingerprintAggregate {
+        var ja4: String
+        var ja4_r: String
+        var ja3: Set<String> = []
+        var protocols: Set<String> = []
+        var count = 0
+        var first: EventContext
+        var last: EventContext
+        var snis: [String: Int] = [:]
+        var statusRequestOffered = 0
+        var statusRequestIndexes: Set<Int> = []
+        var tlsVersions: Set<String> = []
+    }
+
+    struct OCSPCheck {
+        var context: EventContext
+        var responderHost: String
+        var responder: ResponderInfo?
+        var serials: [String]
+        var hostnames: [String]
+        var method: String
+        var nonce: Bool
+        var statuses: [String] = []
+        var latency: Double?
+        var tlsFlow: TLSFlowLink?
+    }
+
+    struct ClientAggregate {
+        var fingerprints: [String: FingerprintAggregate] = [:]
+        var hellos = 0
+        var hellosWithStatusRequest = 0
+        var ocspChecks: [OCSPCheck] = []
+        var crlDownloads: [(EventContext, String, Int)] = []
+        var staples: [String: Int] = [:]
+        var stapleEvidence: [Evidence] = []
+        var mustStapleSeen: [String: Evidence] = [:]
+        var alerts: [String: Int] = [:]
+        var alertEvidence: [Evidence] = []
+        var userAgents: [String: Int] = [:]
+        /// Hidden contacts with catalogue hosts: `tls_sni:HOST` / `dns:HOST` → count.
+        var responderContacts: [String: Int] = [:]
+        var uaEvidence: [Evidence] = []
+        var sniFingerprints: [String: [String: Evidence]] = [:]
+        var first: EventContext?
+        var last: EventContext?
+    }
+
+    struct ServerAggregate {
+        var address: String
+        var sni: String?
+        var handshakes = 0
+        var ja3s: Set<String> = []
+        var certificates: [String: (subject: String, mustStaple: Bool, notAfter: String)] = [:]
+        var staples = 0
+        var stapleStatuses: [String: Int] = [:]
+        var staleStaples = 0
+        var staplesWithoutRequest = 0
+        var mustStapleWithoutStaple = 0
+    }
+
+    struct ResponderAggregate {
+        var host: String
+        var responder: ResponderInfo?
+        var requests = 0
+        var clients: Set<String> = []
+        var eventHostnames: Set<String> = []
+        var statuses: [String: Int] = [:]
+        var latencies: [Double] = []
+        var serials: Set<String> = []
+    }
+
+    let options: ReportOptions
+    private var clients: [String: ClientAggregate] = [:]
+    private var servers: [String: ServerAggregate] = [:]
+    private var responders: [String: ResponderAggregate] = [:]
+    private var findings: [Finding] = []
+    private var summaries: [CaptureSummary] = []
+    private var inputs: [String: [String: JSONValue]] = [:]
+    /// Certificates seen in clear: serial → names (the capture teaches the report which host a serial is).
+    private var namesBySerial: [String: Set<String>] = [:]
+    /// OCSP requests awaiting their response, by capture and request frame.
+    private var checkIndex: [String: (client: String, index: Int)] = [:]
+    private var eventCounts: [String: Int] = [:]
+
+    public init(options: ReportOptions) { self.options = options }
+
+    /// Describes an input file (called by the command, which knows paths and hashes).
+    public func addInput(name: String, path: String, sha256: String?) {
+        inputs[name, default: [:]]["path"] = .string(path)
+        inputs[name, default: [:]]["sha256"] = .optional(sha256)
+    }
+
+    public func handle(_ event: Event) {
+        eventCounts[event.typeName, default: 0] += 1
+        switch event {
+        case .clientHello(let e): clientHello(e)
+        case .serverHello(let e): serverHello(e)
+        case .tlsAlert(let e): alert(e)
+        case .ocspRequest(let e): ocspRequest(e)
+        case .ocspResponse(let e): ocspResponse(e)
+        case .crlFetch(let e): crlFetch(e)
+        case .ocspStaple(let e): staple(e)
+        case .certificate(let e): certificate(e)
+        case .revokedCertificateAccepted(let e): revokedAccepted(e)
+        case .httpRequest(let e): httpRequest(e)
+        case .responderContact(let e):
+            let ip = e.context.source.address.description
+            var a = touch(ip, e.context)
+            a.responderContacts["\(e.via):\(e.host)", default: 0] += 1
+            clients[ip] = a
+        case .captureSummary(let s): summaries.append(s)
+        }
+    }
+
+    private func touch(_ ip: String, _ c: EventContext) -> ClientAggregate {
+        var a = clients[ip] ?? ClientAggregate()
+        if a.first == nil || c.microseconds < a.first!.microseconds { a.first = c }
+        if a.last == nil || c.microseconds >= a.last!.microseconds { a.last = c }
+        return a
+    }
+
+    // MARK: - Events
+
+    private func clientHello(_ e: ClientHelloEvent) {
+        let ip = e.context.source.address.description
+        var a = touch(ip, e.context)
+        a.hellos += 1
+        var f = a.fingerprints[e.ja4.ja4] ?? FingerprintAggregate(ja4: e.ja4.ja4, ja4_r: e.ja4.ja4_r, first: e.context, last: e.context)
+        f.count += 1
+        f.last = e.context
+        if let ja3 = e.ja3 { f.ja3.insert(ja3.hash) }
+        f.protocols.insert(e.protocolName)
+        f.tlsVersions.insert(e.tlsVersion)
+        if let sni = e.sni { f.snis[sni, default: 0] += 1 }
+        if let sr = e.hello.statusRequest {
+            f.statusRequestOffered += 1
+            f.statusRequestIndexes.insert(sr.index)
+            a.hellosWithStatusRequest += 1
+        }
+        a.fingerprints[e.ja4.ja4] = f
+        // Fingerprint changes for one client and SNI (first hellos only: a retry after HelloRetryRequest differs).
+        if e.index == 1, let sni = e.sni {
+            if a.sniFingerprints[sni]?[e.ja4.ja4] == nil {
+                a.sniFingerprints[sni, default: [:]][e.ja4.ja4] = Evidence(e.context, "client_hello")
+            }
+        }
+        clients[ip] = a
+    }
+
+    private func serverKey(_ address: String, _ sni: String?) -> String { address + "|" + (sni ?? "") }
+
+    private func serverHello(_ e: ServerHelloEvent) {
+        let addr = e.context.source.address.description
+        let key = serverKey(addr, e.sni)
+        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
+        if !e.hello.isHelloRetryRequest { s.handshakes += 1 }
+        s.ja3s.insert(e.ja3s.hash)
+        servers[key] = s
+    }
+
+    private func alert(_ e: TLSAlertEvent) {
+        let clientIP = (e.fromClient ?? true) ? e.context.source.address.description : e.context.destination.address.description
+        var a = touch(clientIP, e.context)
+        let who = e.fromClient == true ? "sent" : e.fromClient == false ? "received" : "seen"
+        a.alerts["\(who):\(TLSAlertEvent.name(e.description))", default: 0] += 1
+        if a.alertEvidence.count < Self.maximumEvidence { a.alertEvidence.append(Evidence(e.context, "tls_alert")) }
+        clients[clientIP] = a
+        if e.fromClient == true, [42, 43, 44, 45, 46, 48, 113].contains(e.description) {
+            findings.append(Finding(kind: "client-rejected-certificate", severity: .info,
+                                    summary: "client \(clientIP) aborted the handshake with \(e.context.destination.address) (\(e.sni ?? "no SNI")) with alert \(TLSAlertEvent.name(e.description))",
+                                    client: clientIP, server: e.context.destination.address.description,
+                                    evidence: [Evidence(e.context, "tls_alert")]))
+        }
+    }
+
+    /// The hostnames serials stand for: names the event carried (CT correlation) and names of certificates seen
+    /// in clear anywhere in the analysed captures. Resolved when the report is written, so a certificate seen after
+    /// the OCSP check still names it.
+    private func hostnames(for serials: [String], eventNames: [String] = []) -> [String] {
+        var names = Set(eventNames)
+        for s in serials { names.formUnion(namesBySerial[s] ?? []) }
+        return names.sorted()
+    }
+
+    private func resolved(_ c: OCSPCheck) -> [String] { hostnames(for: c.serials, eventNames: c.hostnames) }
+
+    /// A Host header as a responder name: lowercased, without a port.
+    static func responderHost(_ host: String?) -> String? {
+        guard var h = host?.lowercased(), !h.isEmpty else { return nil }
+        if h.hasPrefix("[") { return h }  // IPv6 literal
+        if let colon = h.lastIndex(of: ":") { h = String(h[..<colon]) }
+        return h
+    }
+
+    static func checkKey(_ capture: String, _ frame: Int, client: Endpoint, server: Endpoint) -> String {
+        "\(capture)#\(frame)#\(client.address)#\(client.port)#\(server.address)#\(server.port)"
+    }
+
+    private func ocspRequest(_ e: OCSPRequestEvent) {
+        let ip = e.context.source.address.description
+        var a = touch(ip, e.context)
+        let host = Self.responderHost(e.http.host) ?? e.context.destination.address.description
+        let serials = e.request.certIDs.map(\.serialNumber.hex)
+        let names = e.hostnames
+        a.ocspChecks.append(OCSPCheck(context: e.context, responderHost: host, responder: e.responder, serials: serials,
+                                      hostnames: names, method: e.http.method, nonce: e.request.nonce != nil, statuses: [],
+                                      latency: nil, tlsFlow: e.tlsFlow))
+        checkIndex[Self.checkKey(e.context.capture, e.context.frame, client: e.context.source, server: e.context.destination)] = (ip, a.ocspChecks.count - 1)
+        clients[ip] = a
+        var r = responders[host] ?? ResponderAggregate(host: host, responder: e.responder)
+        r.requests += 1
+        r.clients.insert(ip)
+        r.eventHostnames.formUnion(names)
+        r.serials.formUnion(serials)
+        responders[host] = r
+    }
+
+    private func ocspResponse(_ e: OCSPResponseEvent) {
+        let statuses = e.response.basic?.responses.map(\.certStatus.name) ?? [e.response.responseStatus.name]
+        if let frame = e.requestFrame,
+           let (ip, i) = checkIndex[Self.checkKey(e.context.capture, frame, client: e.context.destination, server: e.context.source)] {
+            clients[ip]!.ocspChecks[i].statuses = statuses  // the index was recorded with the check
+            clients[ip]!.ocspChecks[i].latency = e.latencyMilliseconds
+        }
+        let host = Self.responderHost(e.http?.host) ?? e.context.source.address.description
+        var r = responders[host] ?? ResponderAggregate(host: host, responder: e.responder)
+        for s in statuses { r.statuses[s, default: 0] += 1 }
+        if let l = e.latencyMilliseconds { r.latencies.append(l) }
+        responders[host] = r
+        if statuses.contains("revoked") {
+            let serials = e.response.basic?.responses.filter { if case .revoked = $0.certStatus { return true } else { return false } }
+                .map(\.certID.serialNumber.hex) ?? []
+            let names = hostnames(for: serials, eventNames: e.hostnames)
+            findings.append(Finding(kind: "responder-reports-revoked", severity: .low,
+                                    summary: "\(host) answered \(e.context.destination.address) that certificate \(serials.joined(separator: ", "))\(names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")") is revoked",
+                                    client: e.context.destination.address.description, server: host,
+                                    evidence: [Evidence(e.context, "ocsp_response")]))
+        }
+    }
+
+    private func crlFetch(_ e: CRLFetchEvent) {
+        let ip = e.context.destination.address.description
+        var a = touch(ip, e.context)
+        a.crlDownloads.append((e.context, e.http.map { "http://\($0.host ?? e.context.source.address.description)\($0.uri)" } ?? "", e.crl.revokedCount))
+        clients[ip] = a
+    }
+
+    private func staple(_ e: OCSPStapleEvent) {
+        let ip = e.context.destination.address.description
+        var a = touch(ip, e.context)
+        let statuses = e.response.basic?.responses.map(\.certStatus.name) ?? [e.response.responseStatus.name]
+        for s in statuses { a.staples[s, default: 0] += 1 }
+        if a.stapleEvidence.count < Self.maximumEvidence { a.stapleEvidence.append(Evidence(e.context, "ocsp_staple")) }
+        clients[ip] = a
+        let addr = e.context.source.address.description
+        let key = serverKey(addr, e.sni)
+        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
+        s.staples += 1
+        for st in statuses { s.stapleStatuses[st, default: 0] += 1 }
+        var stale = false
+        if let basic = e.response.basic {
+            for r in basic.responses {
+                if r.thisUpdate.secondsSinceEpoch > e.context.seconds { stale = true }
+                if let n = r.nextUpdate, n.secondsSinceEpoch < e.context.seconds { stale = true }
+            }
+        }
+        if stale { s.staleStaples += 1 }
+        if e.stapleWithoutRequest { s.staplesWithoutRequest += 1 }
+        servers[key] = s
+        let server = "\(addr) (\(e.sni ?? "no SNI"))"
+        if stale {
+            findings.append(Finding(kind: "stale-staple", severity: .medium,
+                                    summary: "\(server) stapled an OCSP response that is expired or not yet valid at the time of the handshake",
+                                    client: ip, server: addr, evidence: [Evidence(e.context, "ocsp_staple")]))
+        }
+        if e.stapleWithoutRequest {
+            findings.append(Finding(kind: "staple-without-request", severity: .low,
+                                    summary: "\(server) stapled an OCSP response although \(ip) did not offer status_request (RFC 6066 forbids it)",
+                                    client: ip, server: addr, evidence: [Evidence(e.context, "ocsp_staple")]))
+        }
+    }
+
+    private func certificate(_ e: CertificateEvent) {
+        let c = e.certificate
+        var names = Set(c.dnsNames)
+        if let sni = e.sni, e.chainIndex == 0 { names.insert(sni) }
+        if e.chainIndex == 0 { namesBySerial[c.serialNumber.hex, default: []].formUnion(names) }
+        let addr = e.context.source.address.description
+        let key = serverKey(addr, e.sni)
+        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
+        s.certificates[c.serialNumber.hex] = (c.subject.rfc4514, c.mustStaple, c.notAfter.rfc3339)
+        if e.mustStapleWithoutStaple { s.mustStapleWithoutStaple += 1 }
+        servers[key] = s
+        if c.mustStaple && e.chainIndex == 0 {
+            let ip = e.context.destination.address.description
+            var a = touch(ip, e.context)
+            a.mustStapleSeen[c.serialNumber.hex] = Evidence(e.context, "certificate")
+            clients[ip] = a
+        }
+        if e.mustStapleWithoutStaple {
+            findings.append(Finding(kind: "must-staple-without-staple", severity: .medium,
+                                    summary: "\(addr) (\(e.sni ?? "no SNI")) served must-staple certificate \(c.serialNumber.hex) without a staple",
+                                    client: e.context.destination.address.description, server: addr,
+                                    evidence: [Evidence(e.context, "certificate")]))
+        }
+    }
+
+    private func revokedAccepted(_ e: RevokedCertificateAcceptedEvent) {
+        let ip = e.context.source.address.description
+        findings.append(Finding(kind: "revoked-certificate-accepted", severity: .high,
+                                summary: "client \(ip) kept talking to \(e.context.destination.address) (\(e.sni ?? "no SNI")) after a stapled response said certificate \(e.serial ?? "?") is revoked",
+                                client: ip, server: e.context.destination.address.description,
+                                evidence: [Evidence(e.context, "revoked_certificate_accepted")]))
+    }
+
+    private func httpRequest(_ e: HTTPRequestEvent) {
+        guard let ua = e.http.userAgent else { return }
+        let ip = e.http.context.source.address.description
+        var a = touch(ip, e.http.context)
+        a.userAgents[ua, default: 0] += 1
+        if a.uaEvidence.count < Self.maximumEvidence { a.uaEvidence.append(Evidence(e.http.context, "http_request")) }
+        clients[ip] = a
+    }
+
+    // MARK: - Classification
+
+    /// The classes of docs/report.md, from the evidence each needs.
+    static func classify(_ a: ClientAggregate) -> String {
+        if !a.ocspChecks.isEmpty { return "live-ocsp" }
+        if !a.crlDownloads.isEmpty { return "crl-fetch" }
+        if a.hellos == 0 { return "no-tls-seen" }
+        if a.hellosWithStatusRequest > 0 {
+            return a.staples.isEmpty ? "browser-like" : "staple-only"
+        }
+        return "no-revocation-signal"
+    }
+
+    static func statusRequestBehaviour(offered: Int, of total: Int) -> String {
+        offered == 0 ? "never" : offered == total ? "always" : "sometimes"
+    }
+
+    /// A browser a User-Agent claims to be, if any.
+    static func claimedBrowser(_ ua: String) -> String? {
+        let u = ua.lowercased()
+        if u.contains("curl/") || u.contains("wget/") || u.contains("python") || u.contains("go-http-client") || u.contains("okhttp") { return nil }
+        if u.contains("firefox/") { return "firefox" }
+        if u.contains("edg/") { return "edge" }
+        if u.contains("chrome/") || u.contains("chromium/") { return "chrome" }
+        if u.contains("safari/") { return "safari" }
+        return nil
+    }
+
+    // MARK: - Output
+
+    /// Derived findings (fingerprint changes, User-Agent mismatches, live OCSP leaks), computed once at the end.
+    private func derivedFindings() -> [Finding] {
+        var out: [Finding] = []
+        for (ip, a) in clients {
+            for (sni, fps) in a.sniFingerprints where fps.count > 1 {
+                out.append(Finding(kind: "fingerprint-change", severity: .low,
+                                   summary: "client \(ip) used \(fps.count) different JA4 fingerprints for \(sni): \(fps.keys.sorted().joined(separator: ", "))",
+                                   client: ip, server: sni, evidence: Array(fps.values)))
+            }
+            // One finding per responder contacted: which hostnames the client revealed to it.
+            var byResponder: [String: [OCSPCheck]] = [:]
+            for c in a.ocspChecks { byResponder[c.responderHost, default: []].append(c) }
+            for (host, checks) in byResponder {
+                let names = Set(checks.flatMap(resolved)).sorted()
+                let serials = Set(checks.flatMap(\.serials)).sorted()
+                let who = checks.first?.responder.map { "\(host) (\($0.operator))" } ?? host
+                let what = names.isEmpty ? "certificate serial \(serials.joined(separator: ", ")) (hostname unknown: add --ct with a CT export)"
+                                         : names.joined(separator: ", ")
+                out.append(Finding(kind: "live-ocsp-privacy-leak", severity: .medium,
+                                   summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s"))",
+                                   client: ip, server: host, evidence: checks.prefix(Self.maximumEvidence).map { Evidence($0.context, "ocsp_request") }))
+            }
+            // A User-Agent that claims a browser while the TLS fingerprints are known and are not that browser's.
+            let claimed = Set(a.userAgents.keys.compactMap(Self.claimedBrowser))
+            if !claimed.isEmpty {
+                let labels = a.fingerprints.values.compactMap { options.fingerprints.label(ja4: $0.ja4, ja3: $0.ja3.first) }
+                let matches = labels.contains { l in l.kind == "browser" && claimed.contains { l.application.lowercased().contains($0) || ($0 == "chrome" && l.application.lowercased().contains("chromium")) } }
+                if !labels.isEmpty && !matches {
+                    out.append(Finding(kind: "user-agent-mismatch", severity: .medium,
+                                       summary: "client \(ip) claims \(claimed.sorted().joined(separator: "/")) in its User-Agent but its TLS fingerprint is \(Set(labels.map(\.display)).sorted().joined(separator: ", "))",
+                                       client: ip, server: nil, evidence: a.uaEvidence.prefix(5) + a.fingerprints.values.prefix(5).map { Evidence($0.first, "client_hello") }))
+                }
+            }
+        }
+        return out
+    }
+
+    public var allFindings: [Finding] {
+        (findings + derivedFindings()).sorted {
+            ($1.severity, $0.kind, $0.summary) < ($0.severity, $1.kind, $1.summary)
+        }
+    }
+
+    /// The highest finding severity, if any.
+    public var highestSeverity: Severity? { allFindings.map(\.severity).max() }
+
+    public func document() -> JSONValue {
+        var root: [String: JSONValue] = [:]
+        root["schema_version"] = .string(Self.schemaVersion)
+        root["generator"] = .object(["name": .string("helloscope"), "version": .string(options.generatorVersion)])
+        root["options"] = .object(options.arguments)
+        root["inputs"] = .array(summaries.map { s in
+            var o = inputs[s.capture] ?? [:]
+            o["file"] = .string(s.capture)
+            o["format"] = .string(s.format)
+            o["size"] = .optional(s.fileSize.map { Int($0) })
+            o["packets"] = .int(s.packets)
+            o["bytes"] = .int(Int(s.bytes))
+            o["first_ts"] = .optional(s.firstSeconds.map { rfc3339(seconds: $0, nanoseconds: s.firstNanoseconds) })
+            o["last_ts"] = s.packets > 0 ? .string(rfc3339(seconds: s.lastSeconds, nanoseconds: s.lastNanoseconds)) : .null
+            o["link_types"] = .object(s.linkTypes.mapValues { .int($0) })
+            o["truncated"] = .bool(s.truncated)
+            o["flows"] = .int(s.flows)
+            o["client_hellos"] = .int(s.clientHellos)
+            o["server_hellos"] = .int(s.serverHellos)
+            return .object(o)
+        })
+        var counters: [String: Int] = [:]
+        for s in summaries { for (k, v) in s.counters { counters[k, default: 0] += v } }
+        root["counters"] = .object(counters.mapValues { .int($0) })
+        if let limits = summaries.first?.limits {
+            root["limits"] = .object([
+                "max_flows": .int(limits.reassembly.maximumFlows),
+                "max_out_of_order_bytes_per_direction": .int(limits.reassembly.maximumOutOfOrderBytesPerDirection),
+                "max_out_of_order_bytes_total": .int(limits.reassembly.maximumOutOfOrderBytesTotal),
+                "idle_timeout_seconds": .int(Int(limits.reassembly.idleTimeoutSeconds)),
+                "max_plaintext_before_tls": .int(limits.maximumPlaintextBeforeTLS),
+                "max_tls_bytes_per_direction": .int(limits.maximumTLSBytesPerDirection),
+            ])
+        } else {
+            root["limits"] = .object([:])
+        }
+        root["event_counts"] = .object(eventCounts.mapValues { .int($0) })
+        root["clients"] = .array(clients.keys.sorted().map { clientJSON($0, clients[$0]!) })
+        root["servers"] = .array(servers.keys.sorted().map { serverJSON(servers[$0]!) })
+        root["responders"] = .array(responders.keys.sorted().map { responderJSON(responders[$0]!) })
+        let f = allFindings
+        root["findings"] = .array(f.map(\.json))
+        var bySeverity: [String: JSONValue] = [:]
+        for s in Severity.allCases { bySeverity[s.rawValue] = .int(f.filter { $0.severity == s }.count) }
+        root["summary"] = .object([
+            "clients": .int(clients.count), "servers": .int(servers.count), "responders": .int(responders.count),
+            "client_hellos": .int(summaries.reduce(0) { $0 + $1.clientHellos }),
+            "live_ocsp_checks": .int(clients.values.reduce(0) { $0 + $1.ocspChecks.count }),
+            "findings": .object(bySeverity),
+            "classifications": .object(Dictionary(grouping: clients.values, by: Self.classify).mapValues { .int($0.count) }),
+        ])
+        return .object(root)
+    }
+
+    private func ctxTime(_ c: EventContext?) -> JSONValue {
+        c.map { .string(rfc3339(seconds: $0.seconds, nanoseconds: $0.nanoseconds)) } ?? .null
+    }
+
+    private func clientJSON(_ ip: String, _ a: ClientAggregate) -> JSONValue {
+        let fps: [JSONValue] = a.fingerprints.keys.sorted().map { k in
+            let f = a.fingerprints[k]!  // key from the dictionary
+            let label = options.fingerprints.label(ja4: f.ja4, ja3: f.ja3.sorted().first)
+            return .object([
+                "ja4": .string(f.ja4), "ja4_r": .string(f.ja4_r), "ja3": .strings(f.ja3.sorted()),
+                "protocols": .strings(f.protocols.sorted()), "tls_versions": .strings(f.tlsVersions.sorted()),
+                "count": .int(f.count), "first_seen": ctxTime(f.first), "last_seen": ctxTime(f.last),
+                "snis": .object(f.snis.mapValues { .int($0) }),
+                "status_request": .object([
+                    "behaviour": .string(Self.statusRequestBehaviour(offered: f.statusRequestOffered, of: f.count)),
+                    "offered": .int(f.statusRequestOffered),
+                    "indexes": .array(f.statusRequestIndexes.sorted().map { .int($0) }),
+                ]),
+                "label": label?.json ?? .null,
+            ])
+        }
+        let checks: [JSONValue] = a.ocspChecks.sorted { ($0.context.capture, $0.context.frame) < ($1.context.capture, $1.context.frame) }
+            .prefix(Self.maximumEvidence * 4).map { c in
+                .object([
+                    "ts": ctxTime(c.context), "responder": .string(c.responderHost),
+                    "operator": .optional(c.responder?.operator), "method": .string(c.method), "serials": .strings(c.serials),
+                    "hostnames": .strings(resolved(c)), "statuses": .strings(c.statuses), "latency_ms": .optional(c.latency),
+                    "nonce": .bool(c.nonce),
+                    "tls_flow": c.tlsFlow.map { .object(["flow": .string($0.flow), "capture": .string($0.capture), "frame": .int($0.frame),
+                                                          "sni": .optional($0.sni), "offset_ms": .double($0.offsetMilliseconds)]) } ?? .null, "evidence": Evidence(c.context, "ocsp_request").json,
+                ])
+            }
+        return .object([
+            "address": .string(ip),
+            "classification": .string(Self.classify(a)),
+            "first_seen": ctxTime(a.first), "last_seen": ctxTime(a.last),
+            "client_hellos": .int(a.hellos),
+            "fingerprints": .array(fps),
+            "status_request": .object([
+                "behaviour": .string(Self.statusRequestBehaviour(offered: a.hellosWithStatusRequest, of: a.hellos)),
+                "offered": .int(a.hellosWithStatusRequest), "hellos": .int(a.hellos),
+            ]),
+            "revocation": .object([
+                "live_ocsp_checks": .array(checks),
+                "live_ocsp_check_count": .int(a.ocspChecks.count),
+                "responders": .strings(Set(a.ocspChecks.map(\.responderHost)).sorted()),
+                "hostnames_revealed": .strings(Set(a.ocspChecks.flatMap(resolved)).sorted()),
+                "crl_downloads": .array(a.crlDownloads.map { .object(["ts": ctxTime($0.0), "url": .string($0.1), "revoked_count": .int($0.2),
+                                                                      "evidence": Evidence($0.0, "crl_fetch").json]) }),
+                "staples_received": .object(a.staples.mapValues { .int($0) }),
+                "must_staple_certificates": .strings(a.mustStapleSeen.keys.sorted()),
+                "tls_alerts": .object(a.alerts.mapValues { .int($0) }),
+                "hidden_responder_contacts": .object(a.responderContacts.mapValues { .int($0) }),
+            ]),
+            "user_agents": .object(a.userAgents.mapValues { .int($0) }),
+        ])
+    }
+
+    private func serverJSON(_ s: ServerAggregate) -> JSONValue {
+        .object([
+            "address": .string(s.address), "sni": .optional(s.sni), "handshakes": .int(s.handshakes),
+            "ja3s": .strings(s.ja3s.sorted()),
+            "certificates": .array(s.certificates.keys.sorted().map { k in
+                let c = s.certificates[k]!  // key from the dictionary
+                return .object(["serial": .string(k), "subject": .string(c.subject), "must_staple": .bool(c.mustStaple),
+                                "not_after": .string(c.notAfter)])
+            }),
+            "stapling": .object([
+                "staples_sent": .int(s.staples), "statuses": .object(s.stapleStatuses.mapValues { .int($0) }),
+                "stale_staples": .int(s.staleStaples), "staples_without_request": .int(s.staplesWithoutRequest),
+                "must_staple_without_staple": .int(s.mustStapleWithoutStaple),
+            ]),
+        ])
+    }
+
+    private func responderJSON(_ r: ResponderAggregate) -> JSONValue {
+        let sorted = r.latencies.sorted()
+        let latency: JSONValue = sorted.isEmpty ? .null : .object([
+            "min_ms": .double(sorted.first!), "median_ms": .double(sorted[sorted.count / 2]), "max_ms": .double(sorted.last!),
+        ])
+        return .object([
+            "host": .string(r.host), "operator": .optional(r.responder?.operator), "kind": .optional(r.responder?.kind),
+            "requests": .int(r.requests), "distinct_clients": .int(r.clients.count), "clients": .strings(r.clients.sorted()),
+            "hostnames_revealed": .strings(hostnames(for: Array(r.serials), eventNames: Array(r.eventHostnames))),
+            "serials": .strings(r.serials.sorted()),
+            "statuses": .object(r.statuses.mapValues { .int($0) }), "latency": latency,
+        ])
+    }
+}
