@@ -154,8 +154,16 @@ struct Analyze: ParsableCommand {
                 failed = true
             }
         }
-        let document = builder.document()
+        // Built only when something prints it (a quiet run that writes events only does not need it).
+        var built: JSONValue?
+        func document() -> JSONValue {
+            if let built { return built }
+            let d = builder.document()
+            built = d
+            return d
+        }
         if let report {
+            let document = document()
             var w = JSONWriter()
             document.write(to: &w)
             let text = document.pretty() + "\n"
@@ -168,7 +176,7 @@ struct Analyze: ParsableCommand {
         }
         if !quiet && events != "-" && report != "-" {
             let useColor = color == .always || (color == .auto && isatty(1) == 1)
-            Terminal.out(HumanReport.render(document, color: useColor))
+            Terminal.out(HumanReport.render(document(), color: useColor))
         }
         if failed { throw ExitCode(2) }
         if let failOn, let threshold = Severity(rawValue: failOn), let highest = builder.highestSeverity, highest >= threshold {
