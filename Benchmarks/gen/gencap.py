@@ -8,7 +8,10 @@ Same arguments, same bytes. Mixed traffic: thousands of concurrent flows; TLS se
 real hello (see hellos.py) with a fresh random, session id, SNI and GREASE values, some enlarged to ~2 KB with a
 post-quantum key share and split over 2-4 TCP segments, some split over two TLS records, some with reordered or
 retransmitted segments; IPv4 and IPv6; bulk TLS application_data making up most of the bytes; plain HTTP GETs and
-OCSP requests (POST, and GET with the base64 request in the path) with responses; DNS over UDP.
+OCSP requests (POST, and GET with the base64 request in the path) with responses; DNS over UDP. Clients come
+from a pool of --clients addresses and server names from a pool of --names names with skewed popularity, each name
+with its own server address (0 for either: a new one per connection, the worst case for per-client and per-server
+state).
 
 Ground truth (OUT.truth.ndjson): one line per ClientHello (frame that completes it, 4-tuple, SNI, JA3 string and
 hash, JA4 and JA4_r computed here from the generated fields) and per OCSP request (frame, 4-tuple, serial), then a
@@ -172,24 +175,39 @@ class Generator:
                       "http_sessions": 0, "ocsp_requests": 0, "dns_exchanges": 0, "bulk_reordered": 0,
                       "bulk_retransmitted": 0}
         self.ocsp_issuer = (self.rng.randbytes(20), self.rng.randbytes(20))
+        self.names = [self.sni() for _ in range(args.names)]
 
-    # endpoints: every connection gets its own client address and port, so a 4-tuple names one connection
-    def flow(self, s_port, v6=None):
+    # Endpoints. Clients come from a pool of --clients addresses (0: a new address per connection), each
+    # connection with its own client port, so a 4-tuple names one connection. Server names come from a pool of
+    # --names names chosen with a skew (a few popular, a long tail; 0: a fresh name per connection), and each
+    # name has its own server address.
+    def flow(self, s_port, v6=None, server=None):
         rng = self.rng
         self.next_client += 1
         k = self.next_client
+        n = self.a.clients
+        ci, port = (k % n, 1024 + (k // n) % 64000) if n else (k, 1024 + (k * 7919) % 64000)
         if v6 is None:
-            v6 = rng.random() < 0.3
+            v6 = (ci * 2654435761 >> 7) % 10 < 3 if n else rng.random() < 0.3
+        si = server + 1 if server is not None else rng.randrange(1, 1 << 16)
         if v6:
             self.stats["ipv6_flows"] += 1
-            c = b"\xfd\x00" + b"\x00" * 8 + struct.pack("!IH", k, rng.getrandbits(16))
-            s = bytes.fromhex("20010db8000000000000000000") + struct.pack("!HB", rng.randrange(1, 4096), 1)
+            c = b"\xfd\x00" + b"\x00" * 8 + struct.pack("!IH", ci, 0x100 + (ci & 0xff))
+            s = bytes.fromhex("20010db8000000000000") + struct.pack("!IH", si >> 16, si & 0xFFFF)
         else:
-            c = struct.pack("!I", (10 << 24) | (k & 0xFFFFFF))
-            s = struct.pack("!I", (198 << 24) | (18 << 16) | rng.randrange(1, 1 << 16))
-        return Flow(v6, c, s, 1024 + (k * 7919) % 64000 if not self.a.half_open else 1024 + (k >> 24), s_port)
+            c = struct.pack("!I", (10 << 24) | (ci & 0xFFFFFF))
+            s = struct.pack("!I", (198 << 24) | (18 << 16) | (si & 0xFFFF))
+        return Flow(v6, c, s, port, s_port)
 
-    def sni(self):
+    def name_index(self):
+        """An index into the name pool (skewed towards the first names), or None for a fresh name."""
+        if not self.a.names:
+            return None
+        return int(self.a.names * self.rng.random() ** 3)
+
+    def sni(self, index=None):
+        if index is not None:
+            return self.names[index]
         r = self.rng
         return "%s%d.%s.%s.example" % (r.choice(WORDS), r.randrange(1000), r.choice(WORDS), r.choice(WORDS))
 
@@ -201,12 +219,12 @@ class Generator:
                            "ja3_string": s, "ja3": hashlib.md5(s.encode()).hexdigest(), "ja4": ja4, "ja4_r": ja4_r,
                            "_tag": tag})
 
-    def client_hello(self, flow, pq_ok=True):
+    def client_hello(self, flow, pq_ok=True, name=None):
         """(Hello, TLS record bytes, cut points for TCP segments)."""
         rng, st = self.rng, self.stats
         base = rng.choice(self.hellos)
         pq = pq_ok and H.can_pq(base) and rng.random() < self.a.pq_share
-        sni = self.sni() if base.ext(H.EXT_SNI) is not None else None
+        sni = (name or self.sni()) if base.ext(H.EXT_SNI) is not None else None
         h = H.fresh(base, rng, sni, pq)
         hs_len = len(h.handshake())
         split = None
@@ -230,10 +248,11 @@ class Generator:
     def tls_session(self):
         rng, st, a = self.rng, self.stats, self.a
         st["tls_sessions"] += 1
-        flow = self.flow(443)
+        ni = self.name_index()
+        flow = self.flow(443, server=ni)
         c = Conn(flow, rng)
         yield from c.handshake()
-        h, data, cuts, sni = self.client_hello(flow)
+        h, data, cuts, sni = self.client_hello(flow, name=self.sni(ni))
         tag = len(self.truth)
         self.record_truth(flow, h, tag, sni)
         st["client_hellos"] += 1
@@ -312,10 +331,11 @@ class Generator:
     def http_session(self):
         rng, st = self.rng, self.stats
         st["http_sessions"] += 1
-        flow = self.flow(80)
+        ni = self.name_index()
+        flow = self.flow(80, server=ni)
         c = Conn(flow, rng)
         yield from c.handshake()
-        host = self.sni()
+        host = self.sni(ni)
         r = rng.random()
         if r < 0.5:
             serial = serial_bytes(rng)
@@ -352,9 +372,9 @@ class Generator:
     def dns_exchange(self):
         rng = self.rng
         self.stats["dns_exchanges"] += 1
-        flow = self.flow(53)
+        flow = self.flow(53, server=0)
         qid = rng.getrandbits(16)
-        name = self.sni()
+        name = self.sni(self.name_index())
         yield flow.udp(0, dns_query(qid, name)), None
         yield flow.udp(1, dns_response(qid, name, rng.randbytes(4))), None
 
@@ -372,11 +392,12 @@ class Generator:
         `complete_every`-th connection instead sends a whole ClientHello (its segments back to back)."""
         for i in range(n):
             complete = complete_every and i % complete_every == complete_every - 1
-            flow = self.flow(443, v6=(i % 4 == 3))
+            ni = self.name_index()
+            flow = self.flow(443, v6=(i % 4 == 3), server=ni)
             c = Conn(flow, self.rng)
             yield c.f.tcp(0, c.seq[0], 0, SYN), None
             c.seq[0] += 1
-            h, data, cuts, sni = self.client_hello(flow)
+            h, data, cuts, sni = self.client_hello(flow, name=self.sni(ni))
             if not cuts:
                 cuts = [len(data) // 2]
             if complete:
@@ -402,6 +423,8 @@ def main():
     ap.add_argument("--mean-bulk", type=int, default=256 << 10, help="mean application data bytes per TLS session")
     ap.add_argument("--tls-share", type=float, default=0.8, help="share of sessions that are TLS (rest HTTP/DNS)")
     ap.add_argument("--pq-share", type=float, default=0.3, help="share of TLS 1.3 hellos given a 1216-byte ML-KEM share")
+    ap.add_argument("--clients", type=int, default=2000, help="client addresses (0: a new one per connection)")
+    ap.add_argument("--names", type=int, default=5000, help="server names, skewed popularity (0: a new one per connection)")
     ap.add_argument("--half-open", type=int, default=0, help="memory test: this many half-open handshakes")
     ap.add_argument("--complete-every", type=int, default=1000, help="memory test: every Nth handshake is complete")
     ap.add_argument("--repo", default=os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")))
@@ -491,7 +514,7 @@ def main():
             t["frame"] = tags[t.pop("_tag")]
             f.write(json.dumps(t, sort_keys=True) + "\n")
         meta = {"type": "meta", "format": fmt, "seed": a.seed, "bytes": os.path.getsize(a.out), "packets": frame,
-                "hello_sources": len(hl), "half_open": a.half_open, "generator_seconds": round(time.time() - t0, 2)}
+                "hello_sources": len(hl), "half_open": a.half_open, "clients": a.clients, "names": a.names, "generator_seconds": round(time.time() - t0, 2)}
         meta.update(g.stats)
         f.write(json.dumps(meta, sort_keys=True) + "\n")
     print(json.dumps(meta, sort_keys=True), file=sys.stderr)
