@@ -59,7 +59,8 @@ final class FlowState {
     var serverHellos = 0
     var countedAsTLS = false
     /// What the handshake said about revocation (shared with DTLS).
-    let handshake = HandshakeRevocationState()
+    // Created at first use: a flow that never completes a hello (a half-open handshake) does not pay for it.
+    lazy var handshake = HandshakeRevocationState()
     var sni: String? { handshake.sni }
     // HTTP.
     var httpRequests: [PendingHTTPRequest] = []
