@@ -101,7 +101,7 @@ def main():
         if a.ocsp:
             print("ocsp requests: %d/%d found" % (result["ocsp_found"], len(truth_ocsp)))
         else:
-            print("ocsp requests: not checked (helloscope does not report them)")
+            print("ocsp requests: not checked (no --ocsp)")
     for msg in errors[:20]:
         print("  MISMATCH " + msg, file=sys.stderr)
     if len(errors) > 20:
