@@ -56,6 +56,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "QUICParsing", dependencies: ["CCrypto", "CaptureInput"], swiftSettings: swiftSettings),
+        .target(name: "CTIndex", dependencies: ["PKIParsing"], swiftSettings: swiftSettings),
 
         // MARK: - Fingerprints
         .target(name: "Fingerprints", dependencies: ["TLSParsing", "CCrypto"], swiftSettings: swiftSettings),
@@ -74,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "helloscope",
             dependencies: [
-                "Pipeline", "CaptureLive",
+                "Pipeline", "CaptureLive", "CTIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -90,6 +91,12 @@ let package = Package(
         .testTarget(
             name: "PKIParsingTests",
             dependencies: ["PKIParsing", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTIndexTests",
+            dependencies: ["CTIndex", "PKIParsing", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
