@@ -90,6 +90,9 @@ struct ChunkReader {
         buffer = [UInt8](repeating: 0, count: chunkSize)
     }
 
+    /// The first bytes of an in-memory input (for format detection whatever the chunk size).
+    var memoryHead: ArraySlice<UInt8>? { memory.map { $0.prefix(1 << 16) } }
+
     /// Reads the next chunk into `buffer`; returns the byte count (0 at end).
     mutating func next() -> Int {
         if let m = memory {
@@ -204,7 +207,7 @@ extension CTIndex {
         stats.bytes += n
         var fmt = format
         if fmt == .auto {
-            guard let d = CTSourceFormat.detect(reader.buffer[0..<min(n, 1 << 16)]) else {
+            guard let d = CTSourceFormat.detect(reader.memoryHead ?? reader.buffer[0..<min(n, 1 << 16)]) else {
                 throw CTIndexError.unknownFormat(path: path)
             }
             fmt = d
@@ -258,10 +261,12 @@ extension CTIndex {
     }
 
     /// Loads bytes already in memory (tests, pipes); `name` is the source recorded in candidates and problems.
+    /// `chunkSize` is the read size used internally (records spanning chunks are reassembled).
     @discardableResult
-    public mutating func load(bytes: [UInt8], name: String, format: CTSourceFormat = .auto) throws -> CTLoadStats {
+    public mutating func load(bytes: [UInt8], name: String, format: CTSourceFormat = .auto,
+                              chunkSize: Int = 1 << 16) throws -> CTLoadStats {
         let start = monotonicSeconds()
-        var reader = ChunkReader(bytes: bytes, chunkSize: 1 << 16)
+        var reader = ChunkReader(bytes: bytes, chunkSize: max(1, chunkSize))
         var s = try load(reader: &reader, path: name, format: format)
         s.seconds = monotonicSeconds() - start
         return s
