@@ -107,8 +107,9 @@ public struct CTIndex: Sendable {
         var issuer: UInt32
         var namesStart: UInt32
         var recordID: Int64
-        var notBefore: Int64
-        var notAfter: Int64
+        /// Seconds since the epoch clamped to 1…2^32 − 1 (1970-01-01…2106-02-07); 0 = unknown.
+        var notBefore: UInt32
+        var notAfter: UInt32
         var source: UInt32
         var namesCount: UInt16
         var kind: UInt8
@@ -143,7 +144,6 @@ public struct CTIndex: Sendable {
     var strings = ByteTable()
     var serials = ByteTable()
     var serialHeads: [UInt32] = []
-    var serialTails: [UInt32] = []
     var entries: [Entry] = []
     var names: [UInt32] = []
     var issuers: [IssuerRecord] = []
@@ -171,7 +171,7 @@ public struct CTIndex: Sendable {
 
     /// Bytes held by the index's tables (capacity, not counting allocator overhead).
     public var approximateMemoryBytes: Int {
-        strings.approximateBytes + serials.approximateBytes + serialHeads.capacity * 4 + serialTails.capacity * 4
+        strings.approximateBytes + serials.approximateBytes + serialHeads.capacity * 4
             + entries.capacity * MemoryLayout<Entry>.stride + names.capacity * 4
             + issuers.capacity * MemoryLayout<IssuerRecord>.stride * 3 + knownIssuers.capacity * 80
     }
@@ -213,19 +213,41 @@ public struct CTIndex: Sendable {
         while end > start, isSpace(raw[end - 1]) { end -= 1 }
         if end > start, raw[end - 1] == UInt8(ascii: ".") { end -= 1 }
         guard end > start, end - start <= limits.maximumHostnameLength else { return nil }
-        scratch.removeAll(keepingCapacity: true)
-        var alnum = false
-        for k in start..<end {
-            let c = raw[k]
-            // Identities only: DNS names (wildcards, IDNA), IP addresses, e-mail addresses; no spaces or brackets.
-            if c <= 0x20 || c == UInt8(ascii: "(") || c == UInt8(ascii: ")") || c == UInt8(ascii: "\"")
-                || c == UInt8(ascii: ",") || c == UInt8(ascii: "/") { return nil }
-            if (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z"))
-                || c >= 0x80 { alnum = true }
-            scratch.append(c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c)
+        let n = end - start
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out -> UInt32? in
+            var alnum = false
+            for k in 0..<n {
+                let c = raw[start + k]
+                // Identities only: DNS names (wildcards, IDNA), IP addresses, e-mail addresses; no spaces or brackets.
+                let cls = CTIndex.hostnameByteClass(c)
+                if cls == 0 { return nil }
+                if cls == 2 { alnum = true }
+                out[k] = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+            }
+            guard alnum else { return nil }
+            return try internString(UnsafeBufferPointer(out))
         }
-        guard alnum else { return nil }
-        return try scratch.withUnsafeBufferPointer { try internString($0) }
+    }
+
+    /// 0 = not allowed in a hostname (controls, space, `()",/\<>[]{}|``^`, DEL), 1 = allowed, 2 = letter, digit
+    /// or non-ASCII. Bit masks rather than a table: no lazy global in the hot loop.
+    @inline(__always)
+    static func hostnameByteClass(_ c: UInt8) -> UInt8 {
+        if c >= 0x80 { return 2 }
+        let bit = UInt64(1) << UInt64(c & 63)
+        // Letters and digits.
+        let alnumLow: UInt64 = 0x03FF_0000_0000_0000  // '0'...'9'
+        let alnumHigh: UInt64 = 0x07FF_FFFE_07FF_FFFE  // 'A'...'Z', 'a'...'z'
+        // Forbidden: 0x00-0x20, '"' 0x22, '(' 0x28, ')' 0x29, ',' 0x2c, '/' 0x2f, '<' 0x3c, '>' 0x3e;
+        // '[' 0x5b, '\\' 0x5c, ']' 0x5d, '^' 0x5e, '`' 0x60, '{' 0x7b, '|' 0x7c, '}' 0x7d, DEL 0x7f.
+        let forbiddenLow: UInt64 = 0x5000_9305_FFFF_FFFF
+        let forbiddenHigh: UInt64 = 0xB800_0001_7800_0000
+        if c < 64 {
+            if forbiddenLow & bit != 0 { return 0 }
+            return alnumLow & bit != 0 ? 2 : 1
+        }
+        if forbiddenHigh & bit != 0 { return 0 }
+        return alnumHigh & bit != 0 ? 2 : 1
     }
 
     mutating func internHostname(_ s: String, scratch: inout [UInt8]) throws -> UInt32? {
@@ -244,13 +266,13 @@ public struct CTIndex: Sendable {
             throw CTIndexError.capacityExceeded("serial pool above 4 GiB")
         }
         let e = UInt32(entries.count)
+        // New entries go to the head of their serial's chain (lookups sort candidates back into load order).
+        var next = CTIndex.none
         if Int(sid) == serialHeads.count {
             serialHeads.append(e)
-            serialTails.append(e)
         } else {
-            let tail = Int(serialTails[Int(sid)])
-            entries[tail].next = e
-            serialTails[Int(sid)] = e
+            next = serialHeads[Int(sid)]
+            serialHeads[Int(sid)] = e
         }
         let start = UInt32(names.count)
         var n = 0
@@ -277,10 +299,16 @@ public struct CTIndex: Sendable {
         case .fileEntry: kindCode = 2
         case .capture: kindCode = 3
         }
-        entries.append(Entry(serial: sid, next: CTIndex.none, issuer: issuer, namesStart: start,
-                             recordID: recordID ?? CTIndex.noTime, notBefore: notBefore ?? CTIndex.noTime,
-                             notAfter: notAfter ?? CTIndex.noTime, source: source, namesCount: UInt16(n),
+        entries.append(Entry(serial: sid, next: next, issuer: issuer, namesStart: start,
+                             recordID: recordID ?? CTIndex.noTime, notBefore: CTIndex.packTime(notBefore),
+                             notAfter: CTIndex.packTime(notAfter), source: source, namesCount: UInt16(n),
                              kind: kindCode))
+    }
+
+    @inline(__always)
+    static func packTime(_ t: Int64?) -> UInt32 {
+        guard let t else { return 0 }
+        return UInt32(clamping: max(1, t))
     }
 
     static func prefix64(_ h: [UInt8]) -> UInt64 {
@@ -439,7 +467,7 @@ public struct CTIndex: Sendable {
             e = entry.next
         }
         guard !found.isEmpty else { return nil }
-        found.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.2 < $1.2 }
+        found.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
         let best = found[0].0
         var candidates: [CTCandidate] = []
         var bestNames = Set<String>()
@@ -545,8 +573,8 @@ public struct CTIndex: Sendable {
             issuer: r.display != CTIndex.none ? strings.string(r.display) : "",
             source: Int(e.source) < sources.count ? sources[Int(e.source)] : "",
             recordKind: kind, recordID: e.recordID == CTIndex.noTime ? nil : e.recordID,
-            notBefore: e.notBefore == CTIndex.noTime ? nil : e.notBefore,
-            notAfter: e.notAfter == CTIndex.noTime ? nil : e.notAfter,
+            notBefore: e.notBefore == 0 ? nil : Int64(e.notBefore),
+            notAfter: e.notAfter == 0 ? nil : Int64(e.notAfter),
             serial: SerialNumber(magnitude: serials.bytes(e.serial)).hex)
     }
 }

@@ -85,7 +85,16 @@ struct JSONRecordSplitter {
         while i < n {
             let c = chunk[i]
             if inString {
-                // Fast scan to the next interesting byte.
+                // Fast scan to the next interesting byte: eight bytes at a time while none of them is '"', '\\'
+                // or a line break (SWAR zero-byte test), then byte by byte.
+                if !escaped, let base = chunk.baseAddress {
+                    let raw = UnsafeRawPointer(base)
+                    while i + 8 <= n {
+                        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if swarHasByte(w, 0x22) || swarHasByte(w, 0x5c) || swarHasByte(w, 0x0a) { break }
+                        i += 8
+                    }
+                }
                 while i < n {
                     let d = chunk[i]
                     if escaped {
@@ -251,6 +260,13 @@ struct JSONRecordSplitter {
     }
 }
 
+/// True when some byte of `w` equals `b`.
+@inline(__always)
+func swarHasByte(_ w: UInt64, _ b: UInt8) -> Bool {
+    let x = w ^ (0x0101_0101_0101_0101 &* UInt64(b))
+    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+}
+
 @inline(__always)
 func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 }
 
@@ -341,6 +357,17 @@ struct JSONCursor {
         i += 1
         var start = i
         while i < bytes.count {
+            // Eight plain bytes at a time (no '"', '\\' or control character).
+            if let base = bytes.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= bytes.count {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let controls = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+                    if controls != 0 || swarHasByte(w, 0x22) || swarHasByte(w, 0x5c) { break }
+                    i += 8
+                }
+                if i >= bytes.count { break }
+            }
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))

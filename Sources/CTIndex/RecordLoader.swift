@@ -65,19 +65,10 @@ struct RecordLoader {
         }
     }
 
-    static let kSerial = Array("serial_number".utf8)
-    static let kIssuerName = Array("issuer_name".utf8)
-    static let kIssuerCAID = Array("issuer_ca_id".utf8)
-    static let kCommonName = Array("common_name".utf8)
-    static let kNameValue = Array("name_value".utf8)
-    static let kID = Array("id".utf8)
-    static let kNotBefore = Array("not_before".utf8)
-    static let kNotAfter = Array("not_after".utf8)
-
     @inline(__always)
-    static func keyIs(_ key: UnsafeBufferPointer<UInt8>, _ k: [UInt8]) -> Bool {
-        guard key.count == k.count else { return false }
-        return k.withUnsafeBufferPointer { memcmpBytes($0.baseAddress!, key.baseAddress!, k.count) }
+    static func keyIs(_ key: UnsafeBufferPointer<UInt8>, _ k: StaticString) -> Bool {
+        guard key.count == k.utf8CodeUnitCount else { return false }
+        return memcmpBytes(k.utf8Start, key.baseAddress!, key.count)
     }
 
     /// Hex serial text → magnitude octets (no leading zero octet) in `serial`. Accepts upper/lower case, odd
@@ -88,38 +79,41 @@ struct RecordLoader {
         if s.count >= 2, s[0] == UInt8(ascii: "0"), s[1] == UInt8(ascii: "x") || s[1] == UInt8(ascii: "X") {
             start = 2
         }
-        var digits = 0
-        for k in start..<s.count {
-            let c = s[k]
-            if hexValue(c) != nil {
-                digits += 1
-            } else if c != UInt8(ascii: ":") && c != UInt8(ascii: " ") && c != UInt8(ascii: "-") {
-                return false
+        guard s.count > start, s.count - start <= 4096 else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: s.count) { digits -> Bool in
+            var n = 0
+            for k in start..<s.count {
+                let c = s[k]
+                if let v = hexValue(c) {
+                    digits[n] = v
+                    n += 1
+                } else if c != UInt8(ascii: ":") && c != UInt8(ascii: " ") && c != UInt8(ascii: "-") {
+                    return false
+                }
+            }
+            guard n > 0 else { return false }
+            // Skip leading zero digits, keep an even count (left-pad with one zero digit when odd).
+            var i = 0
+            while i < n - 1, digits[i] == 0 { i += 1 }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n / 2 + 1) { bytes -> Bool in
+                var m = 0
+                if (n - i) % 2 == 1 {
+                    bytes[0] = digits[i]
+                    m = 1
+                    i += 1
+                }
+                while i < n {
+                    bytes[m] = digits[i] << 4 | digits[i + 1]
+                    m += 1
+                    i += 2
+                }
+                // A zero first octet remains only for the value zero (magnitude is empty then).
+                var z = 0
+                while z < m, bytes[z] == 0 { z += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[z..<m]))
+                return true
             }
         }
-        guard digits > 0 else { return false }
-        var odd = digits % 2 == 1
-        var acc: UInt8 = 0
-        var half = false
-        for k in start..<s.count {
-            guard let v = hexValue(s[k]) else { continue }
-            if odd {
-                out.append(v)
-                odd = false
-                continue
-            }
-            if half {
-                out.append(acc << 4 | v)
-                half = false
-            } else {
-                acc = v
-                half = true
-            }
-        }
-        var z = 0
-        while z < out.count, out[z] == 0 { z += 1 }
-        if z > 0 { out.removeFirst(z) }
-        return true
     }
 
     mutating func addHostnames(_ s: UnsafeBufferPointer<UInt8>, separator: UInt8, index: inout CTIndex) throws {
@@ -146,30 +140,30 @@ struct RecordLoader {
         var notAfter: Int64? = nil
         hostIDs.removeAll(keepingCapacity: true)
         try cur.object { c, key in
-            if RecordLoader.keyIs(key, RecordLoader.kSerial) {
+            if RecordLoader.keyIs(key, "serial_number") {
                 if c.null() { return }
                 try c.string(into: &text)
                 guard text.withUnsafeBufferPointer({ RecordLoader.hexSerial($0, into: &serial) }) else {
                     throw RecordError("serial_number is not hex")
                 }
                 haveSerial = true
-            } else if RecordLoader.keyIs(key, RecordLoader.kIssuerName) {
+            } else if RecordLoader.keyIs(key, "issuer_name") {
                 if c.null() { return }
                 try c.string(into: &text)
                 issuer = try text.withUnsafeBufferPointer { try crtshIssuer($0, index: &index) }
-            } else if RecordLoader.keyIs(key, RecordLoader.kNameValue) || RecordLoader.keyIs(key, RecordLoader.kCommonName) {
+            } else if RecordLoader.keyIs(key, "name_value") || RecordLoader.keyIs(key, "common_name") {
                 if c.null() { return }
                 try c.string(into: &text)
                 try text.withUnsafeBufferPointer { try addHostnames($0, separator: 0x0a, index: &index) }
-            } else if RecordLoader.keyIs(key, RecordLoader.kID) {
+            } else if RecordLoader.keyIs(key, "id") {
                 id = try c.integer()
-            } else if RecordLoader.keyIs(key, RecordLoader.kIssuerCAID) {
+            } else if RecordLoader.keyIs(key, "issuer_ca_id") {
                 caID = try c.integer()
-            } else if RecordLoader.keyIs(key, RecordLoader.kNotBefore) || RecordLoader.keyIs(key, RecordLoader.kNotAfter) {
+            } else if RecordLoader.keyIs(key, "not_before") || RecordLoader.keyIs(key, "not_after") {
                 if c.null() { return }
                 try c.string(into: &text)
                 let t = TimeText.parse(text)
-                if key.count == RecordLoader.kNotBefore.count && key[4] == UInt8(ascii: "b") {
+                if key.count == 10 && key[4] == UInt8(ascii: "b") {
                     notBefore = t
                 } else {
                     notAfter = t

@@ -95,7 +95,10 @@ struct CTIndexCommand: ParsableCommand {
             abstract: "Look a serial (and optionally issuer hashes) up and print the match as JSON.")
 
         @Option(help: "Certificate serial in hex (any spelling: leading 00, case, colons) or decimal with 'd:' prefix.")
-        var serial: String
+        var serial: String?
+
+        @Option(help: "File of serials, one per line (same spellings as --serial): one JSON line per serial, and the lookup count, hits and cost on standard error.")
+        var serialsFile: String?
 
         @Option(help: "OCSP CertID issuerNameHash (hex).")
         var issuerNameHash: String?
@@ -111,16 +114,19 @@ struct CTIndexCommand: ParsableCommand {
 
         @OptionGroup var sources: Sources
 
+        func validate() throws {
+            guard (serial == nil) != (serialsFile == nil) else {
+                throw ValidationError("give exactly one of --serial and --serials-file")
+            }
+        }
+
+        static func parseSerial(_ text: String) -> SerialNumber? {
+            text.hasPrefix("d:") ? SerialNumber(decimal: String(text.dropFirst(2))) : SerialNumber(hex: text)
+        }
+
         func run() throws {
             var index = CTIndex()
             _ = try sources.load(into: &index, quiet: true)
-            let parsedSerial: SerialNumber?
-            if serial.hasPrefix("d:") {
-                parsedSerial = SerialNumber(decimal: String(serial.dropFirst(2)))
-            } else {
-                parsedSerial = SerialNumber(hex: serial)
-            }
-            guard let s = parsedSerial else { throw ValidationError("--serial is not a hex serial") }
             func hex(_ h: String?, _ name: String) throws -> [UInt8]? {
                 guard let h else { return nil }
                 guard let b = PKIHex.decode(h), !b.isEmpty else { throw ValidationError("\(name) is not hex") }
@@ -148,8 +154,46 @@ struct CTIndexCommand: ParsableCommand {
                     throw ValidationError("\(path): \(error)")
                 }
             }
-            let match = index.lookup(serial: s, issuerNameHash: try hex(issuerNameHash, "--issuer-name-hash"),
-                                     issuerKeyHash: try hex(issuerKeyHash, "--issuer-key-hash"), hashAlgorithm: alg,
+            let nameHash = try hex(issuerNameHash, "--issuer-name-hash")
+            let keyHash = try hex(issuerKeyHash, "--issuer-key-hash")
+            if let serialsFile {
+                guard let f = fopen(serialsFile, "r") else { throw ValidationError("cannot read \(serialsFile)") }
+                var serials: [SerialNumber] = []
+                var line = [CChar](repeating: 0, count: 4096)
+                while fgets(&line, Int32(line.count), f) != nil {
+                    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                        .filter { !$0.isWhitespace }
+                    if let s = Query.parseSerial(text) { serials.append(s) }
+                }
+                fclose(f)
+                var matches: [CTMatch?] = []
+                matches.reserveCapacity(serials.count)
+                var ts0 = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ts0)
+                for s in serials {
+                    matches.append(index.lookup(serial: s, issuerNameHash: nameHash, issuerKeyHash: keyHash,
+                                                hashAlgorithm: alg, issuerCandidates: candidates))
+                }
+                var ts1 = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ts1)
+                let seconds = Double(ts1.tv_sec - ts0.tv_sec) + Double(ts1.tv_nsec - ts0.tv_nsec) / 1e9
+                var out = ""
+                for (s, m) in zip(serials, matches) {
+                    out += (m?.json ?? "{\"serial\":\"\(s.hex)\",\"match\":null}") + "\n"
+                }
+                FileHandleOutput.out(out)
+                let hits = matches.filter { $0 != nil }.count
+                let perLookup = serials.isEmpty ? 0 : seconds / Double(serials.count) * 1e9
+                FileHandleOutput.error("""
+                    \(serials.count) lookups, \(hits) found, \(Int(perLookup)) ns per lookup \
+                    (building the match included)
+                    """)
+                return
+            }
+            guard let serial, let s = Query.parseSerial(serial) else {
+                throw ValidationError("--serial is not a hex serial")
+            }
+            let match = index.lookup(serial: s, issuerNameHash: nameHash, issuerKeyHash: keyHash, hashAlgorithm: alg,
                                      issuerCandidates: candidates)
             FileHandleOutput.out((match?.json ?? "{\"serial\":\"\(s.hex)\",\"match\":null}") + "\n")
             if match == nil { throw ExitCode(1) }
