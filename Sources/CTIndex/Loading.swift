@@ -242,6 +242,8 @@ extension CTIndex {
             }
             try der.finish { ev, number, line in try loader.handlePEM(ev, line: line, number: number, index: &self, stats: &stats) }
             try loader.finishCertificates(index: &self, stats: &stats)
+        case .crtsh:
+            try loadCrtshPipelined(reader: reader, firstCount: n, loader: &loader, stats: &stats)
         default:
             var splitter = JSONRecordSplitter(maximumRecordSize: limits.maximumRecordSize)
             while n > 0 {

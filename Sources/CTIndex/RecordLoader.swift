@@ -48,7 +48,6 @@ struct RecordLoader {
             do {
                 let added: Bool
                 switch format {
-                case .crtsh: added = try crtsh(bytes, index: &index)
                 case .rfc6962: added = try rfc6962(bytes, position: number - 1, index: &index)
                 case .certstream: added = try certstream(bytes, index: &index)
                 case .censys: added = try censys(bytes, index: &index)
@@ -114,80 +113,6 @@ struct RecordLoader {
                 return true
             }
         }
-    }
-
-    mutating func addHostnames(_ s: UnsafeBufferPointer<UInt8>, separator: UInt8, index: inout CTIndex) throws {
-        var start = 0
-        for k in 0...s.count {
-            if k == s.count || s[k] == separator {
-                if k > start, let id = try index.internHostname(UnsafeBufferPointer(rebasing: s[start..<k]),
-                                                                scratch: &scratch) {
-                    hostIDs.append(id)
-                }
-                start = k + 1
-            }
-        }
-    }
-
-    /// crt.sh: flat object, decoded without building a tree.
-    mutating func crtsh(_ bytes: UnsafeBufferPointer<UInt8>, index: inout CTIndex) throws -> Bool {
-        var cur = JSONCursor(bytes)
-        var haveSerial = false
-        var issuer: UInt32? = nil
-        var caID: Int64? = nil
-        var id: Int64? = nil
-        var notBefore: Int64? = nil
-        var notAfter: Int64? = nil
-        hostIDs.removeAll(keepingCapacity: true)
-        try cur.object { c, key in
-            if RecordLoader.keyIs(key, "serial_number") {
-                if c.null() { return }
-                try c.string(into: &text)
-                guard text.withUnsafeBufferPointer({ RecordLoader.hexSerial($0, into: &serial) }) else {
-                    throw RecordError("serial_number is not hex")
-                }
-                haveSerial = true
-            } else if RecordLoader.keyIs(key, "issuer_name") {
-                if c.null() { return }
-                try c.string(into: &text)
-                issuer = try text.withUnsafeBufferPointer { try crtshIssuer($0, index: &index) }
-            } else if RecordLoader.keyIs(key, "name_value") || RecordLoader.keyIs(key, "common_name") {
-                if c.null() { return }
-                try c.string(into: &text)
-                try text.withUnsafeBufferPointer { try addHostnames($0, separator: 0x0a, index: &index) }
-            } else if RecordLoader.keyIs(key, "id") {
-                id = try c.integer()
-            } else if RecordLoader.keyIs(key, "issuer_ca_id") {
-                caID = try c.integer()
-            } else if RecordLoader.keyIs(key, "not_before") || RecordLoader.keyIs(key, "not_after") {
-                if c.null() { return }
-                try c.string(into: &text)
-                let t = TimeText.parse(text)
-                if key.count == 10 && key[4] == UInt8(ascii: "b") {
-                    notBefore = t
-                } else {
-                    notAfter = t
-                }
-            } else {
-                try c.skipValue()
-            }
-        }
-        guard cur.atEnd() else { throw RecordError("text after the record") }
-        guard haveSerial else { throw RecordError("no serial_number") }
-        let iid: UInt32
-        if let issuer {
-            iid = issuer
-        } else {
-            // No issuer name: the crt.sh CA id stands for it (never matches a DN).
-            var r = CTIndex.IssuerRecord()
-            r.display = try index.internString(caID.map { "crt.sh CA \($0)" } ?? "")
-            iid = index.issuerID(r)
-        }
-        try serial.withUnsafeBufferPointer {
-            try index.addEntry(serialMagnitude: $0, issuer: iid, hostnames: hostIDs, recordID: id, kind: .crtshID,
-                               notBefore: notBefore, notAfter: notAfter, source: source)
-        }
-        return true
     }
 
     /// Issuer record of a DN string, cached by the string as written.
