@@ -126,6 +126,22 @@ func isDirectory(_ path: String) -> Bool {
     return (st.st_mode & S_IFMT) == S_IFDIR
 }
 
+/// File kind without following a symbolic link: 1 regular file, 2 directory, 0 other (links, FIFOs, devices).
+func entryKind(_ path: String) -> Int {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return 0 }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: return 1
+    case S_IFDIR: return 2
+    case S_IFLNK:
+        // A link to a regular file is read; a link to a directory is not followed (no cycles).
+        var target = stat()
+        guard stat(path, &target) == 0 else { return 0 }
+        return (target.st_mode & S_IFMT) == S_IFREG ? 1 : 0
+    default: return 0
+    }
+}
+
 func directoryFiles(_ path: String) -> [String] {
     guard let dir = opendir(path) else { return [] }
     defer { closedir(dir) }
@@ -168,7 +184,8 @@ extension CTSourceFormat {
 }
 
 extension CTIndex {
-    /// Loads a file or a directory (recursively; every file detected by content, unrecognised files skipped).
+    /// Loads a file or a directory (recursively; every file detected by content; unrecognised files, hidden files,
+    /// FIFOs and devices skipped; symbolic links to directories not followed).
     /// Records that cannot be used are counted and skipped; only an unreadable path, an undetectable format, or
     /// exhausted index capacity throws.
     @discardableResult
@@ -177,13 +194,16 @@ extension CTIndex {
         var stats = CTLoadStats(path: path, format: format)
         if isDirectory(path) {
             for f in directoryFiles(path) {
-                if isDirectory(f) {
+                switch entryKind(f) {
+                case 2:
                     stats.merge(try load(path: f, format: format), keep: limits.maximumProblemsKept)
-                    continue
-                }
-                do {
-                    stats.merge(try loadFile(path: f, format: format), keep: limits.maximumProblemsKept)
-                } catch CTIndexError.unknownFormat {
+                case 1:
+                    do {
+                        stats.merge(try loadFile(path: f, format: format), keep: limits.maximumProblemsKept)
+                    } catch CTIndexError.unknownFormat {
+                        stats.ignored += 1
+                    }
+                default:
                     stats.ignored += 1
                 }
             }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PKIParsing
 import Testing
 import TestSupport
@@ -263,5 +266,27 @@ private func censysLine(serial: String, host: String) -> String {
         let row = crtshRow(serial: "01", host: "WWW.Example.ORG.\\nexample.org\\n\\n...\\n(48 more)\\n*.Example.org")
         try index.load(bytes: Array(("[" + row + "]").utf8), name: "h.json")
         #expect(index.lookup(serialHex: "01")?.hostnames == ["*.example.org", "example.org", "www.example.org"])
+    }
+
+    @Test func directoriesSkipLinksToDirectoriesFIFOsAndUnknownFiles() throws {
+        let dir = Paths.temporaryPath("ctdir")
+        mkdir(dir, 0o755)
+        mkdir(dir + "/sub", 0o755)
+        defer {
+            for f in ["/sub/crtsh.json", "/sub/loop", "/fifo", "/notes.txt", "/.hidden.json"] { unlink(dir + f) }
+            rmdir(dir + "/sub")
+            rmdir(dir)
+        }
+        Paths.writeFile(dir + "/sub/crtsh.json", Fixture.bytes("crtsh.json"))
+        symlink(dir, dir + "/sub/loop")
+        mkfifo(dir + "/fifo", 0o644)
+        Paths.writeFile(dir + "/notes.txt", Array("not an export".utf8))
+        Paths.writeFile(dir + "/.hidden.json", Array("[{".utf8))
+        var index = CTIndex()
+        let s = try index.load(path: dir)
+        #expect(s.entries == 5)
+        #expect(s.malformed == 0)
+        #expect(s.ignored == 3)  // the link to a directory, the FIFO, the text file
+        #expect(s.files == 1)
     }
 }
