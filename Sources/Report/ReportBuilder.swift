@@ -1,3 +1,4 @@
+import Foundation
 import Pipeline
 import PKIParsing
 import PacketDecoding
@@ -441,8 +442,12 @@ public final class ReportBuilder: EventSink {
                 let who = checks.first?.responder.map { "\(host) (\($0.operator))" } ?? host
                 let what = names.isEmpty ? "certificate serial \(serials.joined(separator: ", ")) (hostname unknown: add --ct with a CT export)"
                                          : names.joined(separator: ", ")
+                let during = checks.compactMap { c in c.tlsFlow.map { ($0, c.latency) } }
+                let handshake = during.first.map { link, latency in
+                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { String(format: ", adding %.0f ms", $0) } ?? "")
+                } ?? ""
                 out.append(Finding(kind: "live-ocsp-privacy-leak", severity: .medium,
-                                   summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s"))",
+                                   summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s")\(handshake))",
                                    client: ip, server: host, evidence: checks.prefix(Self.maximumEvidence).map { Evidence($0.context, "ocsp_request") }))
             }
             // A User-Agent that claims a browser while the TLS fingerprints are known and are not that browser's.
