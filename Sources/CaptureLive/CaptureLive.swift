@@ -43,7 +43,7 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
             return "cannot capture on \(i): permission denied; live capture needs root or CAP_NET_RAW and CAP_NET_ADMIN"
                 + (d.isEmpty ? "" : " (libpcap: \(d))")
         case .noSuchDevice(let i, let d):
-            return "no such interface: \(i)" + (d.isEmpty ? "" : " (libpcap: \(d)); see --list-interfaces")
+            return "no such interface: \(i)" + (d.isEmpty ? "" : " (libpcap: \(d))") + "; see --list-interfaces"
         case .badFilter(let e, let d):
             return "invalid capture filter \"\(e)\": \(d)"
         case .pcap(let call, let d):

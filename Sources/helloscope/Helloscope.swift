@@ -14,7 +14,7 @@ struct Helloscope: ParsableCommand {
         commandName: "helloscope",
         abstract: "TLS ClientHello fingerprints (JA3, JA3S, JA4, status_request) and revocation behaviour from packet captures.",
         version: version,
-        subcommands: [Analyze.self, CTIndexCommand.self],
+        subcommands: [Analyze.self, CTIndexCommand.self, Live.self],
         defaultSubcommand: Analyze.self
     )
 
