@@ -46,8 +46,17 @@ pids=()
 ns_created=0
 cleanup() {
     local rc=$?
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    # SIGTERM, then SIGKILL for what is still there after 2 s (a parent may have started us with SIGTERM blocked,
+    # and children inherit that).
+    for p in "${pids[@]}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 20); do
+        local alive=0
+        for p in "${pids[@]}"; do [[ -n $p ]] && kill -0 "$p" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for p in "${pids[@]}"; do [[ -n $p ]] && kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do [[ -n $p ]] && wait "$p" 2>/dev/null || true; done
     ((ns_created)) && ip netns del "$ns" 2>/dev/null || true
     if [[ ${KEEP_WORKDIR:-0} == 1 || $rc -ne 0 ]]; then echo "live-integration: files kept in $work" >&2; else rm -rf "$work"; fi
     exit $rc
@@ -154,11 +163,15 @@ ok "periodic report rewritten while running"
 
 sleep 0.5
 kill -INT "$hs"
+for _ in $(seq 1 200); do kill -0 "$hs" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$hs" 2>/dev/null && fail "helloscope live still running 20 s after SIGINT"
 set +e
 wait "$hs"
 rc=$?
 set -e
-pids=("${pids[@]/$hs}")
+rest=()
+for p in "${pids[@]}"; do [[ $p != "$hs" ]] && rest+=("$p"); done
+pids=("${rest[@]}")
 [[ $rc -eq 0 ]] || { cat live.err >&2; fail "helloscope live exited with $rc after SIGINT"; }
 ok "SIGINT: helloscope live exited 0"
 grep -E "stopped \(SIGINT\)" live.err || fail "no stop message on stderr"

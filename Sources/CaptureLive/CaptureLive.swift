@@ -19,7 +19,8 @@ public struct LiveCaptureOptions: Sendable, Equatable {
     public var bufferSize: Int32 = 32 << 20
     /// Off unless asked for: a monitoring tool sees what is addressed to the host (or what a SPAN port mirrors).
     public var promiscuous = false
-    /// Longest wait for a packet before `next` returns `.timeout`, so the caller can look at signals and timers.
+    /// Longest wait for a packet before `next` returns `.timeout`, so the caller can look at signals and timers
+    /// (also libpcap's read timeout, which bounds how long the kernel holds packets when not in immediate mode).
     public var timeoutMilliseconds: Int32 = 100
     /// Deliver packets as they arrive rather than when the kernel buffer block fills.
     public var immediate = true
@@ -115,6 +116,7 @@ public final class LiveCapture {
     /// The libpcap handle (for `pcap_breakloop` from a signal handler, and `pcap_dump_open`).
     public let handle: OpaquePointer
     private var closed = false
+    private let selectableDescriptor: Int32
 
     public init(options: LiveCaptureOptions) throws(LiveCaptureError) {
         self.options = options
@@ -158,6 +160,14 @@ public final class LiveCapture {
                 throw .badFilter(expression: expression, detail: detail)
             }
         }
+        // Non-blocking reads and our own poll(2): the read timeout alone is not enough, with TPACKET_V3 libpcap
+        // waits without limit while no packet arrives.
+        if pcap_setnonblock(h, 1, &errbuf) != 0 {
+            let detail = String(cString: errbuf)
+            pcap_close(h)
+            throw .pcap(call: "pcap_setnonblock", detail: detail)
+        }
+        selectableDescriptor = pcap_get_selectable_fd(h)
         handle = h
         linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(h)))
     }
@@ -185,7 +195,19 @@ public final class LiveCapture {
     public func next(_ body: (CapturedPacket) -> Void) -> LiveReadResult {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let status = pcap_next_ex(handle, &header, &data)
+        var status = pcap_next_ex(handle, &header, &data)
+        if status == 0 {
+            // Nothing ready: wait for the descriptor, at most the timeout. A signal interrupts the wait (EINTR),
+            // which returns `.timeout` so the caller looks at its stop flag.
+            var pfd = pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0)
+            let timeout = selectableDescriptor >= 0 ? options.timeoutMilliseconds : 0
+            if selectableDescriptor < 0 {
+                usleep(UInt32(options.timeoutMilliseconds) * 1000)
+            } else if poll(&pfd, 1, timeout) <= 0 {
+                return .timeout
+            }
+            status = pcap_next_ex(handle, &header, &data)
+        }
         switch status {
         case 1:
             guard let header, let data else { return .timeout }

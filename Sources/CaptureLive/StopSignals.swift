@@ -22,6 +22,12 @@ public enum StopSignals {
         // Touch the statics here: their lazy initialisation must not happen inside the handler.
         _ = received.load(ordering: .relaxed)
         handle = capture?.handle
+        // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signo in [SIGINT, SIGTERM] {
             var action = sigaction()
             #if canImport(Glibc)
