@@ -57,6 +57,7 @@ cleanup() {
     done
     for p in "${pids[@]}"; do [[ -n $p ]] && kill -KILL "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do [[ -n $p ]] && wait "$p" 2>/dev/null || true; done
+    exec 7>&- 2>/dev/null || true
     ((ns_created)) && ip netns del "$ns" 2>/dev/null || true
     if [[ ${KEEP_WORKDIR:-0} == 1 || $rc -ne 0 ]]; then echo "live-integration: files kept in $work" >&2; else rm -rf "$work"; fi
     exit $rc
@@ -135,8 +136,9 @@ wait_port 8443
 ok "OCSP responder on 127.0.0.1:8888, TLS server on 127.0.0.1:8443"
 
 # --- helloscope live ---------------------------------------------------------------------------------------------
+# --idle-timeout 1: the idle connection below must be expired by the clock while the interface is quiet.
 ip netns exec "$ns" "$bin" live -i lo --events events.ndjson --report report.json --report-interval 0.5 \
-    --write-pcap flows.pcap > live.out 2> live.err &
+    --write-pcap flows.pcap --idle-timeout 1 > live.out 2> live.err &
 hs=$!
 pids+=($hs)
 for _ in $(seq 1 100); do grep -q "listening on lo" live.err && break; sleep 0.1; done
@@ -155,13 +157,25 @@ in_ns openssl ocsp -issuer ca.crt -cert server.crt -url http://127.0.0.1:8888 -C
     > ocsp-query.out 2>&1 || { cat ocsp-query.out >&2; fail "openssl ocsp query failed"; }
 grep -q "server.crt: good" ocsp-query.out || fail "OCSP query did not say good"
 ok "openssl ocsp -url http://127.0.0.1:8888 (good)"
+# A connection that shakes hands and then stays silent (its stdin, a FIFO, is held open). Last, because
+# s_server -www serves one connection at a time.
+mkfifo idle.in
+exec 7<>idle.in
+ip netns exec "$ns" openssl s_client -connect 127.0.0.1:8443 -servername idle.example < idle.in > idle.out 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "^---" idle.out 2>/dev/null && break; sleep 0.1; done
+grep -q "^---" idle.out || fail "idle s_client did not connect"
+idle_since=$SECONDS
+ok "idle TLS connection open (SNI idle.example)"
 
 # A periodic report must appear while running.
 for _ in $(seq 1 40); do [[ -s report.json ]] && break; sleep 0.1; done
 jq -e '.mode == "live" and .final == false' report.json > /dev/null || fail "no periodic report while running"
 ok "periodic report rewritten while running"
 
-sleep 0.5
+# The idle connection has had no packet for over 1 s; the sweep runs every 10 s of the pipeline's clock, which
+# helloscope advances from the wall clock (2 s behind) while no packet arrives.
+while ((SECONDS - idle_since < 14)); do sleep 0.5; done
 kill -INT "$hs"
 for _ in $(seq 1 200); do kill -0 "$hs" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$hs" 2>/dev/null && fail "helloscope live still running 20 s after SIGINT"
@@ -194,6 +208,10 @@ echo "$summary" | jq -e '.format == "live" and .capture == "lo" and (.counters.l
     and (.counters | has("live_dropped_kernel") and has("live_dropped_interface"))' > /dev/null \
     || fail "capture_summary lacks the live counters: $summary"
 ok "capture_summary: $(echo "$summary" | jq -r '"packets=\(.packets) client_hellos=\(.client_hellos) live_received=\(.counters.live_received) live_dropped_kernel=\(.counters.live_dropped_kernel)"')"
+[[ -n $(ch idle.example) ]] || fail "no client_hello with SNI idle.example"
+echo "$summary" | jq -e '.counters.tcp_flows_expired >= 1' > /dev/null \
+    || fail "the idle connection was not expired on the quiet interface: $(echo "$summary" | jq -c .counters)"
+ok "quiet interface: idle connection expired by the clock (tcp_flows_expired=$(echo "$summary" | jq .counters.tcp_flows_expired))"
 
 expect_ocsp=${HELLOSCOPE_EXPECT_OCSP:-}
 if [[ -z $expect_ocsp ]]; then
