@@ -170,6 +170,7 @@ ip netns exec "$ns" tcpreplay "${rate[@]}" --loop="$LOOPS" -i hstp0 "$cap" > "$w
 sleep 2
 # CPU time helloscope used (the replay is over; only the finish remains).
 read -r utime stime < <(awk '{print $14, $15}' /proc/$hs/stat)
+peak_rss=$(awk '/VmHWM/ {print $2 " " $3}' /proc/$hs/status)
 tick=$(getconf CLK_TCK)
 kill -INT "$hs"
 for _ in $(seq 1 300); do kill -0 "$hs" 2>/dev/null || break; sleep 0.1; done
@@ -189,4 +190,5 @@ sent=$((packets * LOOPS))
 cpu=$(awk -v u="$utime" -v s="$stime" -v t="$tick" 'BEGIN { printf "%.2f", (u + s) / t }')
 handled=$(jq -r 'select(.type == "capture_summary") | .packets' "$work/events.ndjson")
 echo "result: sent $sent packets; helloscope used $cpu s of CPU = $(awk -v p="$handled" -v c="$cpu" 'BEGIN { printf "%d", (c > 0 ? p / c : 0) }') packets per CPU second"
+echo "result: helloscope peak resident memory $peak_rss"
 echo "result: machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
