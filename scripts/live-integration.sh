@@ -243,4 +243,23 @@ for sni in test.example status.example; do
 done
 ok "--write-pcap: $(jq -r 'select(.type == "capture_summary") | "\(.packets) packets, \(.client_hellos) ClientHellos"' offline.ndjson) re-analysed offline, same JA4s"
 
+# An interface that disappears under helloscope: exit status 1, a message, and the summary still written.
+ip -n "$ns" link add hsit0 type veth peer name hsit1
+ip -n "$ns" link set hsit0 up
+ip -n "$ns" link set hsit1 up
+ip netns exec "$ns" "$bin" live -i hsit1 --events gone.ndjson > gone.out 2> gone.err &
+gone=$!
+pids+=($gone)
+for _ in $(seq 1 100); do grep -q "listening on hsit1" gone.err && break; sleep 0.1; done
+ip -n "$ns" link del hsit0
+for _ in $(seq 1 100); do kill -0 "$gone" 2>/dev/null || break; sleep 0.1; done
+set +e
+wait "$gone"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || { cat gone.err >&2; fail "interface removed: exit status $rc, expected 1"; }
+grep -q "capture failed" gone.err || fail "interface removed: no failure message"
+jq -s -e 'any(.[]; .type == "capture_summary")' gone.ndjson > /dev/null || fail "interface removed: no capture_summary"
+ok "interface removed while capturing: exit 1, $(grep -o 'capture failed.*' gone.err)"
+
 echo "live-integration: PASS"

@@ -96,7 +96,7 @@ public enum LiveReadResult: Equatable {
     case timeout
     /// `breakLoop` was called (from a signal handler, say).
     case interrupted
-    /// The capture ended (the interface went away, or a savefile ended).
+    /// The interface went down (PCAP_ERROR_IFACE_NOT_UP).
     case ended
     case failed(String)
 }

@@ -18,7 +18,8 @@ struct Live: ParsableCommand {
             Needs root or CAP_NET_RAW and CAP_NET_ADMIN. SIGINT or SIGTERM stop the capture cleanly: open flows are \
             finalised, the last events, the capture_summary and the final report are written and capture statistics \
             are printed on standard error. See docs/live.md.
-            Exit status: 0 stopped (signal, --duration, or the interface went away); 1 capture failed while running; \
+            Exit status: 0 stopped by a signal or --duration; 1 the capture failed while running (the interface \
+            went down or disappeared; events, summary and report are still written); \
             2 usage error (bad option or filter, no such interface, missing privileges, output not writable).
             """
     )
@@ -182,9 +183,11 @@ struct Live: ParsableCommand {
             case .timeout, .interrupted:
                 break
             case .ended:
-                stopReason = "interface gone"
+                stopReason = "capture error"
+                failure = "the interface went down"
                 break loop
             case .failed(let message):
+                stopReason = "capture error"
                 failure = message
                 break loop
             }
