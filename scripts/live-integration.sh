@@ -153,6 +153,11 @@ in_ns openssl s_client -connect 127.0.0.1:8443 -servername status.example -statu
     < /dev/null > s_client.out 2>&1 || fail "openssl s_client failed"
 grep -q "OCSP Response Status: successful" s_client.out || fail "s_client saw no stapled OCSP response"
 ok "openssl s_client -status (stapled OCSP response received)"
+# TLS 1.2: the certificate and its staple travel in clear, so the pipeline can see them.
+in_ns openssl s_client -tls1_2 -connect 127.0.0.1:8443 -servername staple12.example -status -CAfile ca.crt \
+    < /dev/null > s_client12.out 2>&1 || fail "openssl s_client -tls1_2 failed"
+grep -q "OCSP Response Status: successful" s_client12.out || fail "s_client -tls1_2 saw no stapled OCSP response"
+ok "openssl s_client -tls1_2 -status (stapled OCSP response received)"
 in_ns openssl ocsp -issuer ca.crt -cert server.crt -url http://127.0.0.1:8888 -CAfile ca.crt -timeout 10 \
     > ocsp-query.out 2>&1 || { cat ocsp-query.out >&2; fail "openssl ocsp query failed"; }
 grep -q "server.crt: good" ocsp-query.out || fail "OCSP query did not say good"
@@ -170,7 +175,7 @@ ok "idle TLS connection open (SNI idle.example)"
 
 # A periodic report must appear while running.
 for _ in $(seq 1 40); do [[ -s report.json ]] && break; sleep 0.1; done
-jq -e '.mode == "live" and .final == false' report.json > /dev/null || fail "no periodic report while running"
+jq -e '.options.live.mode == "live" and .options.live.final == false' report.json > /dev/null || fail "no periodic report while running"
 ok "periodic report rewritten while running"
 
 # The idle connection has had no packet for over 1 s; the sweep runs every 10 s of the pipeline's clock, which
@@ -220,17 +225,33 @@ fi
 ocsp_events=$(jq -c 'select(.type == "ocsp_request")' events.ndjson | wc -l)
 if [[ $expect_ocsp == 1 ]]; then
     ((ocsp_events > 0)) || fail "no ocsp_request event for the openssl ocsp query"
-    ok "OCSP check seen: $ocsp_events ocsp_request event(s)"
+    jq -s -e 'any(.[]; .type == "ocsp_response")' events.ndjson > /dev/null || fail "no ocsp_response event"
+    jq -s -e 'any(.[]; .type == "ocsp_staple" and .sni == "staple12.example")' events.ndjson > /dev/null \
+        || fail "no ocsp_staple event for the TLS 1.2 handshake"
+    ok "OCSP seen: $ocsp_events ocsp_request, ocsp_response, ocsp_staple (TLS 1.2, staple12.example)"
 else
     echo "live-integration: note: OCSP events not required (pipeline without OCSP support); ocsp_request events: $ocsp_events"
 fi
 
-jq -e --arg gen "helloscope " '.schema_version == 1 and (.generator | startswith($gen)) and .mode == "live"
-    and .interface == "lo" and .final == true and (.started | length) > 0 and (.updated | length) > 0
-    and .capture.received >= 1 and (.capture.dropped_kernel | type) == "number"
-    and ([.ja4[].snis[].sni] | index("test.example") != null and index("status.example") != null)
-    and .capture_summary.type == "capture_summary"' report.json > /dev/null || fail "final report incomplete: $(cat report.json)"
-ok "final report parses: $(jq -c '{received: .capture.received, dropped_kernel: .capture.dropped_kernel, ja4: [.ja4[] | {ja4, count}]}' report.json)"
+# The report is the project's report (reports/helloscope-report.schema.json) with options.live.
+jq -e '.schema_version == "1.0" and .generator.name == "helloscope" and .options.live.mode == "live"
+    and .options.live.interface == "lo" and .options.live.final == true and (.options.live.started | length) > 0
+    and (.options.live.updated | length) > 0 and .options.live.received >= 1 and (.options.live.dropped_kernel | type) == "number"
+    and .inputs[0].format == "live" and .inputs[0].file == "lo" and .counters.live_received >= 1
+    and ([.clients[].fingerprints[].snis | keys[]] | index("test.example") != null and index("status.example") != null)' \
+    report.json > /dev/null || fail "final report incomplete: $(cat report.json)"
+ok "final report parses: $(jq -c '{received: .options.live.received, dropped_kernel: .options.live.dropped_kernel, clients: .summary.clients, live_ocsp_checks: .summary.live_ocsp_checks, classifications: .summary.classifications}' report.json)"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    python3 "$here/scripts/validate-json.py" "$here/reports/helloscope-report.schema.json" report.json > schema.out \
+        || { cat schema.out >&2; fail "final report does not match the report schema"; }
+    if [[ -f $here/reports/helloscope-events.schema.json ]]; then
+        python3 "$here/scripts/validate-json.py" "$here/reports/helloscope-events.schema.json" events.ndjson --ndjson > schema-events.out \
+            || { cat schema-events.out >&2; fail "events do not match the event schema"; }
+    fi
+    ok "report and events match their JSON schemas"
+else
+    echo "live-integration: note: python3 jsonschema missing, schemas not checked"
+fi
 ls -a | grep -q '\.report\.json\.tmp' && fail "temporary report file left behind"
 
 # The saved pcap holds the handshake flows: analysing it offline finds the same hellos.
@@ -241,6 +262,9 @@ for sni in test.example status.example; do
     off=$(jq -r --arg s "$sni" 'select(.type == "client_hello" and .sni == $s) | .ja4' offline.ndjson | sort -u)
     [[ -n $off && $live == "$off" ]] || fail "saved pcap: $sni hello ja4 '$off' differs from live '$live'"
 done
+if [[ $expect_ocsp == 1 ]]; then
+    jq -s -e 'any(.[]; .type == "ocsp_request")' offline.ndjson > /dev/null || fail "saved pcap lacks the OCSP flow"
+fi
 ok "--write-pcap: $(jq -r 'select(.type == "capture_summary") | "\(.packets) packets, \(.client_hellos) ClientHellos"' offline.ndjson) re-analysed offline, same JA4s"
 
 # An interface that disappears under helloscope: exit status 1, a message, and the summary still written.

@@ -3,6 +3,7 @@ import CaptureInput
 import CaptureLive
 import PacketDecoding
 import Pipeline
+import Report
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,7 @@ struct Live: ParsableCommand {
     @Option(name: .long, help: "Write events as newline-delimited JSON to PATH ('-' for standard output), one flushed line per event.")
     var events: String?
 
-    @Option(name: .long, help: "Write a JSON report to PATH, rewritten atomically every --report-interval seconds and at the end.")
+    @Option(name: .long, help: "Write the JSON report (as analyze --report, with options.live) to PATH, rewritten atomically every --report-interval seconds and at the end.")
     var report: String?
 
     @Option(name: .long, help: "Seconds between report rewrites.")
@@ -93,12 +94,12 @@ struct Live: ParsableCommand {
         var sinks: [EventSink] = []
         if let events {
             do { sinks.append(try NDJSONEventWriter(path: events)) } catch {
-                FileHandleOutput.error("helloscope: \(error)")
+                Terminal.error("helloscope: \(error)")
                 throw ExitCode(2)
             }
         }
         if let report, let problem = LiveReportFile.checkWritable(report) {
-            FileHandleOutput.error("helloscope: \(report): cannot write the report: \(problem)")
+            Terminal.error("helloscope: \(report): cannot write the report: \(problem)")
             throw ExitCode(2)
         }
 
@@ -106,7 +107,7 @@ struct Live: ParsableCommand {
         do {
             capture = try LiveCapture(options: options)
         } catch {
-            FileHandleOutput.error("helloscope: \(error)")
+            Terminal.error("helloscope: \(error)")
             throw ExitCode(error.isUsageError ? 2 : 1)
         }
         StopSignals.install(breaking: capture)
@@ -122,36 +123,44 @@ struct Live: ParsableCommand {
                     file.write(seconds: s, microseconds: us, originalLength: len, bytes: bytes)
                 }
             } catch {
-                FileHandleOutput.error("helloscope: \(writePcap): \(error)")
+                Terminal.error("helloscope: \(writePcap): \(error)")
                 throw ExitCode(2)
             }
         }
 
         let started = WallClock.now()
-        let aggregate = LiveReportAggregator()
-        sinks.append(aggregate)
+        var arguments = limitOptions.json
+        arguments["interface"] = .string(interface)
+        arguments["filter"] = .optional(filter)
+        arguments["snaplen"] = .int(snaplen)
+        arguments["buffer_size_mib"] = .int(bufferSize)
+        arguments["promiscuous"] = .bool(promiscuous)
+        arguments["immediate"] = .bool(immediate)
+        arguments["report_interval"] = .double(reportInterval)
+        arguments["duration"] = .optional(duration)
+        arguments["write_pcap"] = .bool(writePcap != nil)
+        let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments))
+        builder.addInput(name: interface, path: interface, sha256: nil)
+        sinks.append(builder)
         let router = LiveEventRouter(next: EventFanOut(sinks), recorder: recorder)
         let analyzer = CaptureAnalyzer(captureName: interface, format: "live", fileSize: nil,
                                        limits: limitOptions.limits, sink: router)
-        var reportFile = report.map { LiveReportFile(path: $0) }
-        let header = LiveReportHeader(interface: interface, filter: filter, linkType: capture.linkType.description,
-                                      snaplen: snaplen, bufferSizeMiB: bufferSize, promiscuous: promiscuous,
-                                      started: started, limits: limitOptions.limits)
+        let reportFile = report.map { LiveReportFile(path: $0) }
+        let linkType = capture.linkType.description
 
         func writeReport(final: Bool, stats: LiveStatistics?) {
-            guard var file = reportFile else { return }
-            let doc = aggregate.reportDocument(header: header, updated: WallClock.now(), final: final,
-                                               stats: stats, frames: capture.frameNumber,
-                                               truncatedBySnaplen: capture.truncatedBySnapshotLength,
-                                               running: analyzer.summary, recorder: recorder?.counters)
-            if let problem = file.replace(with: doc) {
-                FileHandleOutput.error("helloscope: \(file.path): cannot write the report: \(problem)")
+            guard let reportFile else { return }
+            let live = LiveReportSection(interface: interface, linkType: linkType, started: started, updated: WallClock.now(),
+                                         final: final, stats: stats, packetsProcessed: capture.frameNumber,
+                                         truncatedBySnaplen: capture.truncatedBySnapshotLength, recorder: recorder?.counters)
+            let document = live.document(from: builder.document(), running: final ? nil : analyzer.summary)
+            if let problem = reportFile.replace(with: Array((document.pretty() + "\n").utf8)) {
+                Terminal.error("helloscope: \(reportFile.path): cannot write the report: \(problem)")
             }
-            reportFile = file
         }
 
         if !quiet {
-            FileHandleOutput.error("helloscope: listening on \(interface) (\(capture.linkType), snaplen \(snaplen)"
+            Terminal.error("helloscope: listening on \(interface) (\(capture.linkType), snaplen \(snaplen)"
                 + (promiscuous ? ", promiscuous" : "") + (filter.map { ", filter \"\($0)\"" } ?? "") + ")")
         }
         writeReport(final: false, stats: capture.statistics())
@@ -223,16 +232,16 @@ struct Live: ParsableCommand {
 
         let s = stats.map { "\($0.received) packets received by filter, \($0.droppedByKernel) dropped by kernel, "
             + "\($0.droppedByInterface) dropped by interface" } ?? "capture statistics unavailable"
-        FileHandleOutput.error("helloscope: \(interface): stopped (\(stopReason)): \(capture.frameNumber) packets processed; \(s)")
+        Terminal.error("helloscope: \(interface): stopped (\(stopReason)): \(capture.frameNumber) packets processed; \(s)")
         if let recorder, let writePcap {
             let c = recorder.counters
-            FileHandleOutput.error("helloscope: \(writePcap): \(c.packetsWritten) packets of \(c.flowsSaved) flows saved")
+            Terminal.error("helloscope: \(writePcap): \(c.packetsWritten) packets of \(c.flowsSaved) flows saved")
         }
         if !quiet && events != "-" {
-            FileHandleOutput.out(aggregate.renderText())
+            Terminal.out(HumanReport.render(builder.document(), color: isatty(1) == 1))
         }
         if let failure {
-            FileHandleOutput.error("helloscope: \(interface): capture failed: \(failure)")
+            Terminal.error("helloscope: \(interface): capture failed: \(failure)")
             throw ExitCode(1)
         }
     }
@@ -240,7 +249,7 @@ struct Live: ParsableCommand {
     private func printInterfaces() throws {
         let list: [LiveInterface]
         do { list = try LiveCapture.interfaces() } catch {
-            FileHandleOutput.error("helloscope: \(error)")
+            Terminal.error("helloscope: \(error)")
             throw ExitCode(1)
         }
         var out = ""
@@ -256,7 +265,7 @@ struct Live: ParsableCommand {
             out += "\n"
         }
         if list.isEmpty { out = "no capture interface found (without privileges libpcap may list none)\n" }
-        FileHandleOutput.out(out)
+        Terminal.out(out)
     }
 }
 
@@ -278,18 +287,9 @@ final class LiveEventRouter: EventSink {
     func handle(_ event: Event) {
         switch event {
         case .captureSummary(var summary):
-            let s = liveStatistics
-            summary.counters["live_received"] = s.map { Int(clamping: $0.received) } ?? -1
-            summary.counters["live_dropped_kernel"] = s.map { Int(clamping: $0.droppedByKernel) } ?? -1
-            summary.counters["live_dropped_interface"] = s.map { Int(clamping: $0.droppedByInterface) } ?? -1
-            summary.counters["live_truncated_by_snaplen"] = truncatedBySnaplen
-            if let c = recorder?.counters {
-                summary.counters["write_pcap_packets"] = c.packetsWritten
-                summary.counters["write_pcap_flows"] = c.flowsSaved
-                summary.counters["write_pcap_ring_packets_dropped"] = c.ringPacketsDropped
-                summary.counters["write_pcap_buffered_flows_evicted"] = c.bufferedFlowsEvicted
-                summary.counters["write_pcap_saved_flows_evicted"] = c.savedFlowsEvicted
-                summary.counters["write_pcap_packets_over_flow_cap"] = c.packetsOverFlowCap
+            for (k, v) in Self.liveCounters(stats: liveStatistics, truncatedBySnaplen: truncatedBySnaplen,
+                                            recorder: recorder?.counters) {
+                summary.counters[k] = v
             }
             next.handle(.captureSummary(summary))
             return
@@ -304,6 +304,28 @@ final class LiveEventRouter: EventSink {
     }
 }
 
+extension LiveEventRouter {
+    /// The counters a live capture adds to the capture_summary (-1: statistics unavailable).
+    static func liveCounters(stats s: LiveStatistics?, truncatedBySnaplen: Int,
+                             recorder: FlowPacketRecorder<FlowKey>.Counters?) -> [String: Int] {
+        var c: [String: Int] = [
+            "live_received": s.map { Int(clamping: $0.received) } ?? -1,
+            "live_dropped_kernel": s.map { Int(clamping: $0.droppedByKernel) } ?? -1,
+            "live_dropped_interface": s.map { Int(clamping: $0.droppedByInterface) } ?? -1,
+            "live_truncated_by_snaplen": truncatedBySnaplen,
+        ]
+        if let r = recorder {
+            c["write_pcap_packets"] = r.packetsWritten
+            c["write_pcap_flows"] = r.flowsSaved
+            c["write_pcap_ring_packets_dropped"] = r.ringPacketsDropped
+            c["write_pcap_buffered_flows_evicted"] = r.bufferedFlowsEvicted
+            c["write_pcap_saved_flows_evicted"] = r.savedFlowsEvicted
+            c["write_pcap_packets_over_flow_cap"] = r.packetsOverFlowCap
+        }
+        return c
+    }
+}
+
 extension Event {
     /// The endpoints of the event, when it is about a flow.
     var liveContext: EventContext? {
@@ -311,6 +333,11 @@ extension Event {
         case .clientHello(let e): return e.context
         case .serverHello(let e): return e.context
         case .tlsAlert(let e): return e.context
+        case .ocspRequest(let e): return e.context
+        case .ocspResponse(let e): return e.context
+        case .crlFetch(let e): return e.context
+        case .ocspStaple(let e): return e.context
+        case .certificate(let e): return e.context
         default: return nil
         }
     }
@@ -318,197 +345,64 @@ extension Event {
 
 // MARK: - Report
 
-/// What does not change during a run.
-struct LiveReportHeader {
+/// The live part of the report: the project's report (docs/report.md) with the capture so far as its input, and
+/// what only a live capture has under `options.live` (the schema leaves `options` open).
+struct LiveReportSection {
     var interface: String
-    var filter: String?
     var linkType: String
-    var snaplen: Int
-    var bufferSizeMiB: Int
-    var promiscuous: Bool
     var started: WallClock.Time
-    var limits: AnalysisLimits
-}
+    var updated: WallClock.Time
+    var final: Bool
+    var stats: LiveStatistics?
+    var packetsProcessed: Int
+    var truncatedBySnaplen: Int
+    var recorder: FlowPacketRecorder<FlowKey>.Counters?
 
-/// Aggregates events for the live report, within fixed bounds (docs/live.md).
-final class LiveReportAggregator: EventSink {
-    static let maximumJA4 = 4096
-    static let maximumSNIsPerJA4 = 256
-    static let maximumJA3PerJA4 = 16
-
-    struct Row {
-        var count = 0
-        var statusRequestOffered = 0
-        var snis: [String: Int] = [:]
-        var noSNI = 0
-        var snisNotListed = 0
-        var ja3: [String: Int] = [:]
-        var ja3NotListed = 0
-        var protocols: Set<String> = []
-        var firstSeen = ""
-        var lastSeen = ""
-    }
-
-    private(set) var rows: [String: Row] = [:]
-    private(set) var hellosNotListed = 0
-    private(set) var eventCounts: [String: Int] = [:]
-    private(set) var finalSummary: CaptureSummary?
-
-    func handle(_ event: Event) {
-        eventCounts[event.typeName, default: 0] += 1
-        switch event {
-        case .clientHello(let e):
-            let key = e.ja4.ja4
-            guard rows[key] != nil || rows.count < Self.maximumJA4 else { hellosNotListed += 1; return }
-            var row = rows[key] ?? Row()
-            let ts = rfc3339(seconds: e.context.seconds, nanoseconds: e.context.nanoseconds)
-            if row.count == 0 { row.firstSeen = ts }
-            row.lastSeen = ts
-            row.count += 1
-            if e.hello.statusRequest != nil { row.statusRequestOffered += 1 }
-            if let sni = e.sni {
-                if row.snis[sni] != nil || row.snis.count < Self.maximumSNIsPerJA4 { row.snis[sni, default: 0] += 1 } else { row.snisNotListed += 1 }
-            } else {
-                row.noSNI += 1
+    /// `report` from the report builder; `running` (while capturing) stands in for the capture_summary that only
+    /// `finish` produces: the input entry and the live counters are filled from it.
+    func document(from report: JSONValue, running: CaptureSummary?) -> JSONValue {
+        guard case .object(var root) = report else { return report }
+        if let s = running {
+            root["inputs"] = .array([.object([
+                "file": .string(s.capture), "path": .string(interface), "sha256": .null, "format": .string(s.format),
+                "size": .null, "packets": .int(s.packets), "bytes": .int(Int(s.bytes)),
+                "first_ts": .optional(s.firstSeconds.map { rfc3339(seconds: $0, nanoseconds: s.firstNanoseconds) }),
+                "last_ts": s.packets > 0 ? .string(rfc3339(seconds: s.lastSeconds, nanoseconds: s.lastNanoseconds)) : .null,
+                "link_types": .object(s.linkTypes.mapValues { .int($0) }), "truncated": .bool(false),
+                "flows": .int(s.flows), "client_hellos": .int(s.clientHellos), "server_hellos": .int(s.serverHellos),
+            ])])
+            var counters: [String: JSONValue] = [:]
+            if case .object(let c) = root["counters"] ?? .null { counters = c }
+            for (k, v) in LiveEventRouter.liveCounters(stats: stats, truncatedBySnaplen: truncatedBySnaplen, recorder: recorder) {
+                counters[k] = .int(v)
             }
-            if let ja3 = e.ja3?.hash {
-                if row.ja3[ja3] != nil || row.ja3.count < Self.maximumJA3PerJA4 { row.ja3[ja3, default: 0] += 1 } else { row.ja3NotListed += 1 }
-            }
-            row.protocols.insert(e.protocolName)
-            rows[key] = row
-        case .captureSummary(let s):
-            finalSummary = s
-        default:
-            break
+            root["counters"] = .object(counters)
         }
-    }
-
-    func reportDocument(header: LiveReportHeader, updated: WallClock.Time, final: Bool, stats: LiveStatistics?,
-                        frames: Int, truncatedBySnaplen: Int, running: CaptureSummary,
-                        recorder: FlowPacketRecorder<FlowKey>.Counters?) -> [UInt8] {
-        var w = JSONWriter(capacity: 1 << 16)
-        w.beginObject()
-        w.field("schema_version", 1)
-        w.field("generator", "helloscope \(Helloscope.version)")
-        w.field("mode", "live")
-        w.field("interface", header.interface)
-        w.field("filter", header.filter)
-        w.field("started", rfc3339(seconds: header.started.seconds, nanoseconds: header.started.nanoseconds))
-        w.field("updated", rfc3339(seconds: updated.seconds, nanoseconds: updated.nanoseconds))
-        w.field("final", final)
-
-        w.key("capture")
-        w.beginObject()
-        w.field("link_type", header.linkType)
-        w.field("snaplen", header.snaplen)
-        w.field("buffer_size_mib", header.bufferSizeMiB)
-        w.field("promiscuous", header.promiscuous)
-        w.field("received", stats.map { Int(clamping: $0.received) })
-        w.field("dropped_kernel", stats.map { Int(clamping: $0.droppedByKernel) })
-        w.field("dropped_interface", stats.map { Int(clamping: $0.droppedByInterface) })
-        w.field("packets_processed", frames)
-        w.field("truncated_by_snaplen", truncatedBySnaplen)
-        w.endObject()
-
-        w.key("totals")
-        w.beginObject()
-        w.field("packets", running.packets)
-        w.field("bytes", running.bytes)
-        w.field("tcp_packets", running.tcpPackets)
-        w.field("udp_packets", running.udpPackets)
-        w.field("client_hellos", running.clientHellos)
-        w.field("server_hellos", running.serverHellos)
-        w.key("link_types")
-        w.beginObject()
-        for (k, v) in running.linkTypes.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
-        w.endObject()
-        w.key("events")
-        w.beginObject()
-        for (k, v) in eventCounts.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
-        w.endObject()
-        w.endObject()
-
-        w.key("ja4")
-        w.beginArray()
-        for (ja4, row) in rows.sorted(by: { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }) {
-            w.beginObject()
-            w.field("ja4", ja4)
-            w.field("count", row.count)
-            w.field("first_seen", row.firstSeen)
-            w.field("last_seen", row.lastSeen)
-            w.field("protocols", strings: row.protocols.sorted())
-            w.field("status_request_offered", row.statusRequestOffered)
-            w.key("snis")
-            w.beginArray()
-            for (sni, n) in row.snis.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-                w.beginObject()
-                w.field("sni", sni)
-                w.field("count", n)
-                w.endObject()
-            }
-            w.endArray()
-            w.field("no_sni", row.noSNI)
-            w.field("snis_not_listed", row.snisNotListed)
-            w.key("ja3")
-            w.beginArray()
-            for (h, n) in row.ja3.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-                w.beginObject()
-                w.field("ja3", h)
-                w.field("count", n)
-                w.endObject()
-            }
-            w.endArray()
-            w.field("ja3_not_listed", row.ja3NotListed)
-            w.endObject()
-        }
-        w.endArray()
-        w.field("hellos_not_listed", hellosNotListed)
-
-        w.key("write_pcap")
+        var options: [String: JSONValue] = [:]
+        if case .object(let o) = root["options"] ?? .null { options = o }
+        var live: [String: JSONValue] = [
+            "mode": .string("live"),
+            "interface": .string(interface),
+            "link_type": .string(linkType),
+            "started": .string(rfc3339(seconds: started.seconds, nanoseconds: started.nanoseconds)),
+            "updated": .string(rfc3339(seconds: updated.seconds, nanoseconds: updated.nanoseconds)),
+            "final": .bool(final),
+            "received": .optional(stats.map { Int(clamping: $0.received) }),
+            "dropped_kernel": .optional(stats.map { Int(clamping: $0.droppedByKernel) }),
+            "dropped_interface": .optional(stats.map { Int(clamping: $0.droppedByInterface) }),
+            "packets_processed": .int(packetsProcessed),
+            "truncated_by_snaplen": .int(truncatedBySnaplen),
+        ]
         if let c = recorder {
-            w.beginObject()
-            w.field("packets", c.packetsWritten)
-            w.field("bytes", c.bytesWritten)
-            w.field("flows", c.flowsSaved)
-            w.field("ring_packets_dropped", c.ringPacketsDropped)
-            w.field("buffered_flows_evicted", c.bufferedFlowsEvicted)
-            w.field("saved_flows_evicted", c.savedFlowsEvicted)
-            w.field("packets_over_flow_cap", c.packetsOverFlowCap)
-            w.endObject()
-        } else {
-            w.null()
+            live["write_pcap"] = .object([
+                "packets": .int(c.packetsWritten), "bytes": .int(c.bytesWritten), "flows": .int(c.flowsSaved),
+                "ring_packets_dropped": .int(c.ringPacketsDropped), "buffered_flows_evicted": .int(c.bufferedFlowsEvicted),
+                "saved_flows_evicted": .int(c.savedFlowsEvicted), "packets_over_flow_cap": .int(c.packetsOverFlowCap),
+            ])
         }
-
-        w.key("capture_summary")
-        if final, let s = finalSummary {
-            var inner = JSONWriter()
-            s.write(to: &inner)
-            w.raw(inner.bytes)
-        } else {
-            w.null()
-        }
-        w.endObject()
-        var bytes = w.bytes
-        bytes.append(0x0a)
-        return bytes
-    }
-
-    /// The short table printed at the end when events do not go to standard output.
-    func renderText() -> String {
-        guard !rows.isEmpty else { return "no ClientHello seen\n" }
-        var out = "JA4                                       hellos  SNIs\n"
-        for (ja4, row) in rows.sorted(by: { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }) {
-            let snis = row.snis.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(4)
-                .map { printable($0.key) }.joined(separator: ", ")
-            let more = row.snis.count > 4 ? " (+\(row.snis.count - 4))" : ""
-            let count = String(row.count)
-            let ja4Column: String = ja4 + String(repeating: " ", count: max(0, 41 - ja4.count))
-            let countColumn: String = String(repeating: " ", count: max(0, 7 - count.count)) + count
-            let sniColumn: String = (snis.isEmpty ? "-" : snis) + more
-            out += ja4Column + " " + countColumn + "  " + sniColumn + "\n"
-        }
-        if hellosNotListed > 0 { out += "(\(hellosNotListed) ClientHellos of further JA4s not listed)\n" }
-        return out
+        options["live"] = .object(live)
+        root["options"] = .object(options)
+        return .object(root)
     }
 }
 
@@ -533,7 +427,7 @@ struct LiveReportFile {
     }
 
     /// Writes `bytes` as the new report; returns the problem, or nil.
-    mutating func replace(with bytes: [UInt8]) -> String? {
+    func replace(with bytes: [UInt8]) -> String? {
         let dir = Self.directory(of: path)
         let base = path.split(separator: "/").last.map(String.init) ?? path
         let tmp = (dir == "." && !path.hasPrefix("./") ? "" : dir + "/") + ".\(base).tmp.\(getpid())"

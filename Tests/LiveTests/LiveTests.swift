@@ -241,9 +241,14 @@ func run(_ executable: String, _ args: [String], whenListening: ((Process) -> Vo
         #expect(counters["live_received"] as? Int == 0)
         #expect(counters["live_dropped_kernel"] as? Int == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
-        #expect(report["final"] as? Bool == true)
-        #expect(report["mode"] as? String == "live")
-        #expect((report["capture_summary"] as? [String: Any])?["type"] as? String == "capture_summary")
+        let live = try #require((report["options"] as? [String: Any])?["live"] as? [String: Any])
+        #expect(live["final"] as? Bool == true)
+        #expect(live["mode"] as? String == "live")
+        #expect(live["interface"] as? String == "lo")
+        #expect(live["received"] as? Int == 0)
+        let inputs = try #require(report["inputs"] as? [[String: Any]])
+        #expect(inputs.count == 1 && inputs.first?["format"] as? String == "live")
+        #expect((report["counters"] as? [String: Any])?["live_dropped_kernel"] as? Int == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["events.ndjson", "report.json"])
     }
 
