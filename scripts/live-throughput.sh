@@ -10,6 +10,7 @@
 # Usage: scripts/live-throughput.sh [path/to/helloscope]   (default: .build-live/release/helloscope, built if missing)
 # Environment: FLOWS (20000)  BULK (8)  LOOPS (3, tcpreplay --loop)  BUFFER_MB (helloscope --buffer-size, 64)
 #              CAPTURE (replay this pcap instead of generating one)  KEEP_WORKDIR=1
+#              REPORT_INTERVAL (--report-interval, 60: each rewrite builds the whole report on the capture thread)
 #              LIVE_OPTIONS (more helloscope live options, e.g. "--no-immediate" or "--snaplen 65535")
 #              PPS (replay at this rate with tcpreplay --pps instead of --topspeed: find the rate without drops)
 # Needs root; installs tcpreplay (and iproute2, wireshark-common for mergecap) with apt-get when missing.
@@ -36,6 +37,7 @@ FLOWS=${FLOWS:-20000}
 BULK=${BULK:-8}
 LOOPS=${LOOPS:-3}
 BUFFER_MB=${BUFFER_MB:-64}
+REPORT_INTERVAL=${REPORT_INTERVAL:-60}
 ns="hs-live-tp-$$"
 work=$(mktemp -d /tmp/hs-live-tp.XXXXXX)
 hs=""
@@ -159,7 +161,7 @@ ip -n "$ns" link set hstp1 up
 ip -n "$ns" link set lo up
 
 ip netns exec "$ns" "$bin" live -i hstp1 --buffer-size "$BUFFER_MB" ${LIVE_OPTIONS:-} --events "$work/events.ndjson" \
-    --report "$work/report.json" --report-interval 5 -q > "$work/live.out" 2> "$work/live.err" &
+    --report "$work/report.json" --report-interval "$REPORT_INTERVAL" -q > "$work/live.out" 2> "$work/live.err" &
 hs=$!
 sleep 1
 kill -0 "$hs" || { cat "$work/live.err" >&2; exit 1; }

@@ -213,9 +213,12 @@ struct Live: ParsableCommand {
                 analyzer.advanceClock(toSeconds: wall - 2)
             }
             if mono >= nextReport {
-                nextReport = mono + reportInterval
                 dumpFile?.flush()
                 writeReport(final: false, stats: capture.statistics())
+                // The report is built on the capture thread; its cost grows with the clients and servers seen. The
+                // interval stretches so that rewriting takes at most a tenth of the time (packets wait meanwhile).
+                let took = Monotonic.seconds() - mono
+                nextReport = mono + max(reportInterval, 10 * took)
             }
         }
         if let signo = StopSignals.requested { stopReason = StopSignals.name(signo) }
