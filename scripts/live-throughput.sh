@@ -10,6 +10,7 @@
 # Usage: scripts/live-throughput.sh [path/to/helloscope]   (default: .build-live/release/helloscope, built if missing)
 # Environment: FLOWS (20000)  BULK (8)  LOOPS (3, tcpreplay --loop)  BUFFER_MB (helloscope --buffer-size, 64)
 #              CAPTURE (replay this pcap instead of generating one)  KEEP_WORKDIR=1
+#              SETTLE (seconds between the end of the replay and SIGINT, 2; 0 checks that a stop drains the kernel buffer)
 #              REPORT_INTERVAL (--report-interval, 60: each rewrite builds the whole report on the capture thread)
 #              LIVE_OPTIONS (more helloscope live options, e.g. "--no-immediate" or "--snaplen 65535")
 #              PPS (replay at this rate with tcpreplay --pps instead of --topspeed: find the rate without drops)
@@ -169,7 +170,7 @@ kill -0 "$hs" || { cat "$work/live.err" >&2; exit 1; }
 rate=(--topspeed)
 [[ -n ${PPS:-} ]] && rate=(--pps="$PPS")
 ip netns exec "$ns" tcpreplay "${rate[@]}" --loop="$LOOPS" -i hstp0 "$cap" > "$work/tcpreplay.out" 2>&1
-sleep 2
+sleep "${SETTLE:-2}"
 # CPU time helloscope used (the replay is over; only the finish remains).
 read -r utime stime < <(awk '{print $14, $15}' /proc/$hs/stat)
 peak_rss=$(awk '/VmHWM/ {print $2 " " $3}' /proc/$hs/status)

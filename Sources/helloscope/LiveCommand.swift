@@ -76,6 +76,8 @@ struct Live: ParsableCommand {
         guard bufferSize >= 1 && bufferSize <= 4096 else { throw ValidationError("--buffer-size must be between 1 and 4096 MiB") }
         if let filter, filter.utf8.contains(0) { throw ValidationError("--filter must not contain NUL") }
         if events != nil && events == writePcap { throw ValidationError("--events and --write-pcap name the same file") }
+        if report == "-" { throw ValidationError("--report must name a file (it is rewritten); use --events - for standard output") }
+        if report != nil && (report == events || report == writePcap) { throw ValidationError("--report names the same file as another output") }
     }
 
     func run() throws {
@@ -151,7 +153,7 @@ struct Live: ParsableCommand {
         func writeReport(final: Bool, stats: LiveStatistics?) {
             guard let reportFile else { return }
             let live = LiveReportSection(interface: interface, linkType: linkType, started: started, updated: WallClock.now(),
-                                         final: final, stats: stats, packetsProcessed: capture.frameNumber,
+                                         final: final, stats: stats, packetsProcessed: analyzer.summary.packets,
                                          truncatedBySnaplen: capture.truncatedBySnapshotLength, recorder: recorder?.counters)
             let document = live.document(from: builder.document(), running: final ? nil : analyzer.summary)
             if let problem = reportFile.replace(with: Array((document.pretty() + "\n").utf8)) {
@@ -174,16 +176,17 @@ struct Live: ParsableCommand {
         var failure: String?
         var stopReason = "signal"
         var packetsSinceClockCheck = 0
+        func handle(_ packet: CapturedPacket) {
+            if let r = recorder, decoder != nil, decoder!.decode(packet, into: &decoded) == .decoded {
+                let (key, _) = FlowKey.make(source: decoded.sourceEndpoint, destination: decoded.destinationEndpoint,
+                                            transport: decoded.transport)
+                r.record(key, packet)
+            }
+            analyzer.process(packet)
+        }
         loop: while true {
             if StopSignals.requested != nil { break }
-            let result = capture.next { packet in
-                if let r = recorder, decoder != nil, decoder!.decode(packet, into: &decoded) == .decoded {
-                    let (key, _) = FlowKey.make(source: decoded.sourceEndpoint, destination: decoded.destinationEndpoint,
-                                                transport: decoded.transport)
-                    r.record(key, packet)
-                }
-                analyzer.process(packet)
-            }
+            let result = capture.next(handle)
             switch result {
             case .packet:
                 // Under load, look at the clocks every 256 packets only (a wait returns at most 100 ms later).
@@ -223,6 +226,28 @@ struct Live: ParsableCommand {
         }
         if let signo = StopSignals.requested { stopReason = StopSignals.name(signo) }
 
+        // Packets the kernel captured before the stop may still wait in its buffer: process them, up to the first
+        // packet stamped after the stop (or 2 s, or until nothing is left).
+        if failure == nil {
+            let stopAt = WallClock.now()
+            let deadline = Monotonic.seconds() + 2
+            drain: while Monotonic.seconds() < deadline {
+                var afterStop = false
+                let result = capture.next { packet in
+                    if (packet.seconds, packet.nanoseconds) > (stopAt.seconds, stopAt.nanoseconds) {
+                        afterStop = true
+                    } else {
+                        handle(packet)
+                    }
+                }
+                switch result {
+                case .packet: if afterStop { break drain }
+                case .interrupted: continue drain  // pcap_breakloop's flag, consumed once
+                case .timeout, .ended, .failed: break drain
+                }
+            }
+        }
+
         // Finish: statistics first (the kernel stops counting for us once the handle closes), then the flows.
         let stats = capture.statistics()
         router.liveStatistics = stats
@@ -235,7 +260,7 @@ struct Live: ParsableCommand {
 
         let s = stats.map { "\($0.received) packets received by filter, \($0.droppedByKernel) dropped by kernel, "
             + "\($0.droppedByInterface) dropped by interface" } ?? "capture statistics unavailable"
-        Terminal.error("helloscope: \(interface): stopped (\(stopReason)): \(capture.frameNumber) packets processed; \(s)")
+        Terminal.error("helloscope: \(interface): stopped (\(stopReason)): \(analyzer.summary.packets) packets processed; \(s)")
         if let recorder, let writePcap {
             let c = recorder.counters
             Terminal.error("helloscope: \(writePcap): \(c.packetsWritten) packets of \(c.flowsSaved) flows saved")
