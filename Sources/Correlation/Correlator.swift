@@ -121,6 +121,12 @@ public final class Correlator: EventSink {
         }
     }
 
+    /// Releases the held events whose window has passed by `seconds` of capture time (a live capture calls this
+    /// on its clock tick, so a quiet interface does not hold a request back).
+    public func advanceClock(toSeconds seconds: Int64) {
+        flush(until: seconds &* 1_000_000)
+    }
+
     /// Releases held events, in order, while the head's window has passed.
     private func flush(until now: Int64) {
         while pendingHead < pending.count && pending[pendingHead].deadline <= now {

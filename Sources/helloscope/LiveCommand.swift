@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaptureInput
 import CaptureLive
+import Correlation
 import PacketDecoding
 import Pipeline
 import Report
@@ -66,6 +67,8 @@ struct Live: ParsableCommand {
     var quiet = false
 
     @OptionGroup var limitOptions: LimitOptions
+    @OptionGroup var reportOptions: ReportOptionsGroup
+    @OptionGroup var correlationOptions: CorrelationOptions
 
     func validate() throws {
         if listInterfaces { return }
@@ -131,7 +134,8 @@ struct Live: ParsableCommand {
         }
 
         let started = WallClock.now()
-        var arguments = limitOptions.json
+        var arguments = limitOptions.json.merging(correlationOptions.json) { a, _ in a }
+        arguments["fingerprint_files"] = .strings(reportOptions.fingerprints)
         arguments["interface"] = .string(interface)
         arguments["filter"] = .optional(filter)
         arguments["snaplen"] = .int(snaplen)
@@ -141,12 +145,15 @@ struct Live: ParsableCommand {
         arguments["report_interval"] = .double(reportInterval)
         arguments["duration"] = .optional(duration)
         arguments["write_pcap"] = .bool(writePcap != nil)
-        let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments))
+        let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments,
+                                                           fingerprints: try reportOptions.database()))
         builder.addInput(name: interface, path: interface, sha256: nil)
         sinks.append(builder)
         let router = LiveEventRouter(next: EventFanOut(sinks), recorder: recorder)
+        let correlator = Correlator(index: try correlationOptions.loadIndex(quiet: quiet),
+                                    options: correlationOptions.correlatorOptions, downstream: router)
         let analyzer = CaptureAnalyzer(captureName: interface, format: "live", fileSize: nil,
-                                       limits: limitOptions.limits, sink: router)
+                                       limits: limitOptions.limits, sink: correlator)
         let reportFile = report.map { LiveReportFile(path: $0) }
         let linkType = capture.linkType.description
 
@@ -214,6 +221,7 @@ struct Live: ParsableCommand {
                 lastTick = wall
                 // A little behind the wall clock, so that packets still in the kernel buffer are not "from the past".
                 analyzer.advanceClock(toSeconds: wall - 2)
+                correlator.advanceClock(toSeconds: wall - 2)
             }
             if mono >= nextReport {
                 dumpFile?.flush()
