@@ -302,7 +302,7 @@ public final class ReportBuilder: EventSink {
         if statuses.contains("revoked") {
             let serials = e.response.basic?.responses.filter { if case .revoked = $0.certStatus { return true } else { return false } }
                 .map(\.certID.serialNumber.hex) ?? []
-            let names = hostnames(for: serials, eventNames: e.hostnames)
+            let names = hostnames(for: serials, eventNames: e.ctMatches.filter { serials.contains($0.serial) }.flatMap(\.hostnames))
             findings.append(Finding(kind: "responder-reports-revoked", severity: .low,
                                     summary: "\(host) answered \(e.context.destination.address) that certificate \(serials.joined(separator: ", "))\(names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")") is revoked",
                                     client: e.context.destination.address.description, server: host,
@@ -444,7 +444,7 @@ public final class ReportBuilder: EventSink {
                                          : names.joined(separator: ", ")
                 let during = checks.compactMap { c in c.tlsFlow.map { ($0, c.latency) } }
                 let handshake = during.first.map { link, latency in
-                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { String(format: ", adding %.0f ms", $0) } ?? "")
+                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { String(format: ", adding %.1f ms", $0) } ?? "")
                 } ?? ""
                 out.append(Finding(kind: "live-ocsp-privacy-leak", severity: .medium,
                                    summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s")\(handshake))",
