@@ -18,14 +18,13 @@ release: deps
 
 # Analyse the bundled lab captures: prints the summary, writes the event log and the report under reports/.
 demo: release
-	.build/release/helloscope analyze $(DEMO_CAPTURES) --events $(DEMO_EVENTS) --report $(DEMO_REPORT)
+	.build/release/helloscope analyze $(DEMO_CAPTURES) --ct captures/lab/pki --events $(DEMO_EVENTS) --report $(DEMO_REPORT)
 	@echo "events: $(DEMO_EVENTS)  report: $(DEMO_REPORT)"
 
 # Regenerate the example report under reports/examples (a test checks it is in sync with the code).
-EXAMPLE_ARGS = captures/lab/*.pcap
 examples: build
-	.build/debug/helloscope analyze $(EXAMPLE_ARGS) --report reports/examples/lab-report.json --quiet --fail-on high || test $$? -eq 1
-	.build/debug/helloscope analyze captures/lab/firefox-nostaple.pcap captures/lab/openssl-status-staple12.pcap --events reports/examples/firefox-events.ndjson --quiet
+	.build/debug/helloscope analyze captures/lab/*.pcap --ct captures/lab/pki --report reports/examples/lab-report.json --quiet --fail-on high || test $$? -eq 1
+	.build/debug/helloscope analyze captures/lab/firefox-nostaple.pcap captures/lab/openssl-status-staple12.pcap --ct captures/lab/pki/ct-export.json --events reports/examples/firefox-events.ndjson --quiet
 
 # The whole test suite (the same command .ci/run runs): see scripts/test.sh.
 test:

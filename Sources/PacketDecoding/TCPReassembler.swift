@@ -284,6 +284,12 @@ public final class TCPReassembler {
         sink.tcpFlowEnded(flow, reason: reason)
     }
 
+    /// Moves the reassembler's clock without a packet (a live capture on a quiet interface): flows idle for
+    /// longer than the timeout are closed, at the same cadence as when packets arrive.
+    public func advanceClock<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
+        if now >= lastSweep &+ 10 { sweep(now: now, sink: sink) }
+    }
+
     /// Closes flows idle for longer than the timeout.
     private func sweep<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
         lastSweep = now

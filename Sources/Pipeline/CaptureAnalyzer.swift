@@ -16,7 +16,8 @@ public final class CaptureAnalyzer {
     private let reassembler: TCPReassembler
     @exclusivity(unchecked) private var decoder: PacketDecoder
     @exclusivity(unchecked) private var decoded = DecodedPacket()
-    @exclusivity(unchecked) var summary: CaptureSummary
+    /// Running totals (packets, bytes, hellos); `counters` and `flows` are filled by `finish`.
+    @exclusivity(unchecked) public internal(set) var summary: CaptureSummary
     /// The packet being processed (events take their frame and time from it).
     @exclusivity(unchecked) private var frame = 0
     @exclusivity(unchecked) private var seconds: Int64 = 0
@@ -93,6 +94,11 @@ public final class CaptureAnalyzer {
         default:
             break
         }
+    }
+
+    /// Advances capture time without a packet (live capture on a quiet interface), so idle flows still expire.
+    public func advanceClock(toSeconds now: Int64) {
+        reassembler.advanceClock(now: now, sink: self)
     }
 
     private func flushLinkCount() {

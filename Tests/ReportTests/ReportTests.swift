@@ -170,7 +170,7 @@ extension JSONValue {
     @Test(.enabled(if: ExamplesInSync.binary != nil, "helloscope binary not built"))
     func labReportMatchesExample() throws {
         let captures = ReportDocument.labCaptures.map { "captures/lab/" + $0 }
-        let (status, data) = try run(["analyze"] + captures + ["--report", "-", "--fail-on", "high"])
+        let (status, data) = try run(["analyze"] + captures + ["--ct", "captures/lab/pki", "--report", "-", "--fail-on", "high"])
         #expect(status == 1, "the lab has a high finding (a revoked staple accepted), so --fail-on high exits 1")
         let committed = try #require(FileManager.default.contents(atPath: Paths.packageRoot + "/reports/examples/lab-report.json"))
         #expect(data == committed, "reports/examples/lab-report.json is stale: run `make examples`")
@@ -178,7 +178,8 @@ extension JSONValue {
 
     @Test(.enabled(if: ExamplesInSync.binary != nil, "helloscope binary not built"))
     func eventsMatchExample() throws {
-        let (status, data) = try run(["analyze", "captures/lab/firefox-nostaple.pcap", "captures/lab/openssl-status-staple12.pcap", "--events", "-"])
+        let (status, data) = try run(["analyze", "captures/lab/firefox-nostaple.pcap", "captures/lab/openssl-status-staple12.pcap",
+                                      "--ct", "captures/lab/pki/ct-export.json", "--events", "-"])
         #expect(status == 0)
         let committed = try #require(FileManager.default.contents(atPath: Paths.packageRoot + "/reports/examples/firefox-events.ndjson"))
         #expect(data == committed, "reports/examples/firefox-events.ndjson is stale: run `make examples`")
