@@ -3,7 +3,7 @@ import CaptureInput
 /// Limits that bound the memory of TCP reassembly, whatever the capture holds.
 public struct ReassemblyLimits: Sendable, Equatable {
     /// Connections tracked at once; when full, idle ones are expired, then the least recently active are evicted.
-    public var maximumFlows = 262_144
+    public var maximumFlows = 131_072
     /// Out-of-order bytes held per direction while waiting for a hole to fill; beyond it the hole is skipped.
     public var maximumOutOfOrderBytesPerDirection = 256 << 10
     /// Out-of-order bytes held over all connections.
