@@ -1,9 +1,11 @@
 # helloscope — see README.md. Every target installs what it needs first.
 SWIFT ?= swift
-DEMO_CAPTURE ?= captures/demo/mixed-clients.pcapng
+export LC_ALL = C
+DEMO_CAPTURES ?= captures/lab/*.pcap
 DEMO_EVENTS ?= reports/demo-events.ndjson
+DEMO_REPORT ?= reports/demo-report.json
 
-.PHONY: deps demo test build release lab lab-ci bench clean
+.PHONY: deps demo test build release lab lab-ci bench examples clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -14,17 +16,19 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Analyse a bundled capture: prints a summary, writes the event log under reports/.
+# Analyse the bundled lab captures: prints the summary, writes the event log and the report under reports/.
 demo: release
-	.build/release/helloscope analyze $(DEMO_CAPTURE) --events $(DEMO_EVENTS)
-	@echo "events written to $(DEMO_EVENTS)"
-	.build/release/helloscope analyze $(DEMO_CAPTURE)
+	.build/release/helloscope analyze $(DEMO_CAPTURES) --ct captures/lab/pki --events $(DEMO_EVENTS) --report $(DEMO_REPORT)
+	@echo "events: $(DEMO_EVENTS)  report: $(DEMO_REPORT)"
 
-# The whole test suite (the same command .ci/run runs).
+# Regenerate the example report under reports/examples (a test checks it is in sync with the code).
+examples: build
+	.build/debug/helloscope analyze captures/lab/*.pcap --ct captures/lab/pki --report reports/examples/lab-report.json --quiet --fail-on high || test $$? -eq 1
+	.build/debug/helloscope analyze captures/lab/firefox-nostaple.pcap captures/lab/openssl-status-staple12.pcap --ct captures/lab/pki/ct-export.json --events reports/examples/firefox-events.ndjson --quiet
+
+# The whole test suite (the same command .ci/run runs): see scripts/test.sh.
 test:
-	@scripts/ensure-deps.sh --tests
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/test.sh
 
 # Regenerate the real-client captures under captures/lab (needs root for network namespaces).
 lab:

@@ -56,6 +56,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "QUICParsing", dependencies: ["CCrypto", "CaptureInput"], swiftSettings: swiftSettings),
+        .target(name: "CTIndex", dependencies: ["PKIParsing"], swiftSettings: swiftSettings),
 
         // MARK: - Fingerprints
         .target(name: "Fingerprints", dependencies: ["TLSParsing", "CCrypto"], swiftSettings: swiftSettings),
@@ -70,6 +71,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Correlation
+        .target(name: "Correlation", dependencies: ["Pipeline", "CTIndex", "PKIParsing"], swiftSettings: swiftSettings),
+
         // MARK: - Report
         .target(name: "Report", dependencies: ["Pipeline", "PKIParsing", "PacketDecoding"], swiftSettings: swiftSettings),
 
@@ -77,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "helloscope",
             dependencies: [
-                "Pipeline", "Report", "CaptureLive",
+                "Pipeline", "Correlation", "Report", "CaptureLive", "CTIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -96,8 +100,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "CTIndexTests",
+            dependencies: ["CTIndex", "PKIParsing", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "QUICParsingTests", dependencies: ["QUICParsing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Pipeline", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "CTIndex", "Pipeline", "Report", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "LiveTests", dependencies: ["CaptureLive", "CaptureInput"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "TestSupport"],

@@ -24,16 +24,16 @@ public final class ByteSource {
     /// All bytes are present from the start (mapped file or in-memory bytes): nothing to read later.
     private let complete: Bool
     private let fd: Int32
-    private var base: UnsafeRawPointer?
-    private var count: Int
+    @exclusivity(unchecked) private var base: UnsafeRawPointer?
+    @exclusivity(unchecked) private var count: Int
     /// Offset of the read position: in the mapping, or in the stream buffer.
-    private var cursor: Int = 0
+    @exclusivity(unchecked) private var cursor: Int = 0
     /// Stream mode: the buffer and how many bytes it holds.
-    private var buffer: UnsafeMutableRawPointer?
-    private var capacity: Int = 0
-    private var streamEOF = false
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) private var capacity: Int = 0
+    @exclusivity(unchecked) private var streamEOF = false
     /// Bytes consumed before the current buffer start (stream mode).
-    private var consumedBefore: Int64 = 0
+    @exclusivity(unchecked) private var consumedBefore: Int64 = 0
     public private(set) var readError: String?
 
     public init(_ backing: Backing) {

@@ -18,18 +18,18 @@ import Darwin
 /// Simple (3) and obsolete Packet (2) blocks. Other blocks are skipped by their length.
 public final class CaptureReader {
     public let format: CaptureFormat
-    public private(set) var counters = CaptureCounters()
+    @exclusivity(unchecked) public private(set) var counters = CaptureCounters()
     /// Packets handed out so far.
-    public private(set) var packetCount = 0
+    @exclusivity(unchecked) public private(set) var packetCount = 0
     /// True once the reader met bytes it could not walk past (the rest of the file is not read).
-    public private(set) var stoppedEarly = false
+    @exclusivity(unchecked) public private(set) var stoppedEarly = false
     public let source: ByteSource
 
     // Classic pcap state.
-    private var bigEndian = false
-    private var nanosecondResolution = false
-    private var snapLength: UInt32 = 0
-    private var pcapLinkType = LinkType.ethernet
+    @exclusivity(unchecked) private var bigEndian = false
+    @exclusivity(unchecked) private var nanosecondResolution = false
+    @exclusivity(unchecked) private var snapLength: UInt32 = 0
+    @exclusivity(unchecked) private var pcapLinkType = LinkType.ethernet
 
     // pcapng state: per-section interface table.
     private struct Interface {
@@ -39,7 +39,7 @@ public final class CaptureReader {
         var ticksPerSecond: UInt64
         var offsetSeconds: Int64
     }
-    private var interfaces: [Interface] = []
+    @exclusivity(unchecked) private var interfaces: [Interface] = []
 
     /// Opens a capture file (mapped), or standard input / a pipe when `path` is `-` or a FIFO.
     public convenience init(path: String) throws(CaptureError) {

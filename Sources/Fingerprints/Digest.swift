@@ -2,14 +2,20 @@ import CCrypto
 
 /// MD5 and SHA-256 through the system's libcrypto (EVP one-shot digests).
 public enum Digest {
-    public static func md5Hex(_ text: String) -> String { hex(digest(text, EVP_md5()), count: 16) }
+    /// The algorithms fetched once: a legacy `EVP_md5()`/`EVP_sha256()` handle makes OpenSSL 3 fetch the
+    /// implementation again on every digest. Falls back to the legacy handle when the fetch fails.
+    nonisolated(unsafe) private static let md5Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+
+    public static func md5Hex(_ text: String) -> String { hex(digest(text, md5Algorithm), count: 16) }
 
     /// The first `characters` lowercase hex digits of SHA-256(text) (JA4 truncates to 12).
     public static func sha256Hex(_ text: String, characters: Int = 64) -> String {
-        String(hex(digest(text, EVP_sha256()), count: 32).prefix(characters))
+        let hexDigits = hex(digest(text, sha256Algorithm), count: min(32, (characters + 1) / 2))
+        return characters % 2 == 0 ? hexDigits : String(hexDigits.prefix(characters))
     }
 
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, EVP_sha256(), 32) }
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { digestBytes(bytes, sha256Algorithm, 32) }
 
     /// SHA-256 of a large buffer (a mapped capture file), lowercase hex, in 1 MiB steps.
     public static func sha256Hex(of buffer: UnsafeRawBufferPointer) -> String {
@@ -65,4 +71,47 @@ public enum Digest {
 func hex4(_ v: UInt16) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: 4 - s.count) + s
+}
+
+/// `values` as four-digit lowercase hex, joined by commas: the same as `values.map(hex4).joined(separator: ",")`,
+/// written straight into the string's storage.
+func hex4Joined(_ values: [UInt16]) -> String {
+    guard !values.isEmpty else { return "" }
+    @inline(__always) func digit(_ n: UInt16) -> UInt8 { n < 10 ? 0x30 + UInt8(n) : 0x57 + UInt8(n) }
+    return String(unsafeUninitializedCapacity: values.count * 5 - 1) { buf in
+        var o = 0
+        for v in values {
+            if o > 0 { buf[o] = 0x2c; o += 1 }
+            buf[o] = digit(v >> 12)
+            buf[o + 1] = digit((v >> 8) & 0xf)
+            buf[o + 2] = digit((v >> 4) & 0xf)
+            buf[o + 3] = digit(v & 0xf)
+            o += 4
+        }
+        return o
+    }
+}
+
+/// `values` in decimal joined by `separator`: the same as `values.map(String.init).joined(separator: "-")`.
+func decimalJoined<T: FixedWidthInteger & UnsignedInteger>(_ values: [T], separator: UInt8 = 0x2d) -> String {
+    guard !values.isEmpty else { return "" }
+    // At most 20 digits per value, plus a separator.
+    return String(unsafeUninitializedCapacity: values.count * 21) { buf in
+        var o = 0
+        for (i, value) in values.enumerated() {
+            if i > 0 { buf[o] = separator; o += 1 }
+            var v = UInt64(value)
+            var n = 1
+            var t = v
+            while t >= 10 { t /= 10; n += 1 }
+            var p = o + n - 1
+            repeat {
+                buf[p] = 0x30 + UInt8(v % 10)
+                v /= 10
+                p -= 1
+            } while v > 0
+            o += n
+        }
+        return o
+    }
 }

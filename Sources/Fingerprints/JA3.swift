@@ -18,16 +18,16 @@ public struct JA3: Sendable, Equatable {
     /// JA3 of a ClientHello; nil for the SSL 2.0 format (no reference computes one).
     public init?(clientHello h: ClientHello) {
         guard !h.isSSLv2Format else { return nil }
-        let ciphers = h.cipherSuites.filter { !isGREASE($0) }.map(String.init).joined(separator: "-")
-        let extensions = h.extensionTypes.filter { !isGREASE($0) }.map(String.init).joined(separator: "-")
-        let groups = h.supportedGroups.filter { !isGREASE($0) }.map(String.init).joined(separator: "-")
-        let formats = h.ecPointFormats.map(String.init).joined(separator: "-")
+        let ciphers = decimalJoined(h.cipherSuites.filter { !isGREASE($0) })
+        let extensions = decimalJoined(h.extensionTypes.filter { !isGREASE($0) })
+        let groups = decimalJoined(h.supportedGroups.filter { !isGREASE($0) })
+        let formats = decimalJoined(h.ecPointFormats)
         self.init(string: "\(h.legacyVersion),\(ciphers),\(extensions),\(groups),\(formats)")
     }
 
     /// JA3S of a ServerHello (also of a HelloRetryRequest).
     public init(serverHello h: ServerHello) {
-        let extensions = h.extensionTypes.map(String.init).joined(separator: "-")
+        let extensions = decimalJoined(h.extensionTypes)
         self.init(string: "\(h.legacyVersion),\(h.cipherSuite),\(extensions)")
     }
 }

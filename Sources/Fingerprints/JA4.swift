@@ -30,12 +30,12 @@ public struct JA4: Sendable, Equatable {
             + JA4.alpnCode(h.alpnProtocols.first)
         prefix = a
 
-        let cipherSorted = ciphers.sorted().map(hex4).joined(separator: ",")
-        let cipherOriginal = ciphers.map(hex4).joined(separator: ",")
+        let cipherSorted = hex4Joined(ciphers.sorted())
+        let cipherOriginal = hex4Joined(ciphers)
         let extensionsForHash = extensions.filter { $0 != ExtensionType.serverName && $0 != ExtensionType.applicationLayerProtocolNegotiation }
-        let extSorted = extensionsForHash.sorted().map(hex4).joined(separator: ",")
-        let extOriginal = extensions.map(hex4).joined(separator: ",")
-        let sig = sigalgs.map(hex4).joined(separator: ",")
+        let extSorted = hex4Joined(extensionsForHash.sorted())
+        let extOriginal = hex4Joined(extensions)
+        let sig = hex4Joined(sigalgs)
         let sigSuffix = sigalgs.isEmpty ? "" : "_" + sig
 
         let cRaw = extSorted + sigSuffix

@@ -33,11 +33,24 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo
     }
 
-    public var description: String {
-        if !isIPv6 {
-            let v = UInt32(truncatingIfNeeded: lo)
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+    /// `a.b.c.d`, written in place (events format two addresses each).
+    static func dottedQuad(_ v: UInt32) -> String {
+        String(unsafeUninitializedCapacity: 15) { buf in
+            var o = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift != 24 { buf[o] = 0x2e; o += 1 }
+                let b = UInt8(truncatingIfNeeded: v >> UInt32(shift))
+                if b >= 100 { buf[o] = 0x30 + b / 100; o += 1 }
+                if b >= 10 { buf[o] = 0x30 + (b / 10) % 10; o += 1 }
+                buf[o] = 0x30 + b % 10
+                o += 1
+            }
+            return o
         }
+    }
+
+    public var description: String {
+        if !isIPv6 { return IPAddress.dottedQuad(UInt32(truncatingIfNeeded: lo)) }
         // RFC 5952: lower-case hex, longest run of two or more zero groups as "::".
         var groups = [UInt16](repeating: 0, count: 8)
         for i in 0..<4 {
@@ -55,8 +68,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
         // IPv4-mapped ::ffff:a.b.c.d
         if hi == 0 && (lo >> 32) == 0xffff {
-            let v = UInt32(truncatingIfNeeded: lo)
-            return "::ffff:\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+            return "::ffff:" + IPAddress.dottedQuad(UInt32(truncatingIfNeeded: lo))
         }
         var out = ""
         i = 0
@@ -102,5 +114,24 @@ public struct FlowKey: Hashable, Sendable {
         self.low = low
         self.high = high
         self.transport = transport
+    }
+
+    /// Every field, packed without loss into as few words as possible (two for IPv4, five for IPv6): the flow
+    /// table hashes one key per packet, and the seeded hash costs per word fed.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        let a = low.address, b = high.address
+        let tail = UInt64(low.port) << 48 | UInt64(high.port) << 32 | UInt64(transport) << 8
+            | (a.isIPv6 ? 2 : 0) | (b.isIPv6 ? 1 : 0)
+        if !a.isIPv6 && !b.isIPv6 && a.hi == 0 && b.hi == 0 && (a.lo | b.lo) >> 32 == 0 {
+            hasher.combine(a.lo << 32 | b.lo)
+            hasher.combine(tail)
+        } else {
+            hasher.combine(a.hi)
+            hasher.combine(a.lo)
+            hasher.combine(b.hi)
+            hasher.combine(b.lo)
+            hasher.combine(tail | 4)
+        }
     }
 }

@@ -3,7 +3,7 @@ import CaptureInput
 /// Limits that bound the memory of TCP reassembly, whatever the capture holds.
 public struct ReassemblyLimits: Sendable, Equatable {
     /// Connections tracked at once; when full, idle ones are expired, then the least recently active are evicted.
-    public var maximumFlows = 262_144
+    public var maximumFlows = 131_072
     /// Out-of-order bytes held per direction while waiting for a hole to fill; beyond it the hole is skipped.
     public var maximumOutOfOrderBytesPerDirection = 256 << 10
     /// Out-of-order bytes held over all connections.
@@ -74,17 +74,17 @@ public struct TCPHalfConnection {
 /// A TCP connection being reassembled.
 public final class TCPFlow {
     public let key: FlowKey
-    public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
+    @exclusivity(unchecked) public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
     /// The direction that sent the first SYN without ACK, when seen.
-    public internal(set) var synDirection: Int?
-    public internal(set) var firstSeenSeconds: Int64
-    public internal(set) var lastSeenSeconds: Int64
-    public internal(set) var packets = 0
+    @exclusivity(unchecked) public internal(set) var synDirection: Int?
+    @exclusivity(unchecked) public internal(set) var firstSeenSeconds: Int64
+    @exclusivity(unchecked) public internal(set) var lastSeenSeconds: Int64
+    @exclusivity(unchecked) public internal(set) var packets = 0
     /// Number of the last segment seen (the reassembler's segment count then): orders flows last seen in the
     /// same second.
-    var lastActivity = 0
+    @exclusivity(unchecked) var lastActivity = 0
     /// Whatever the sink attaches (its per-flow analysis state).
-    public var attachment: AnyObject?
+    @exclusivity(unchecked) public var attachment: AnyObject?
 
     init(key: FlowKey, now: Int64) {
         self.key = key
@@ -108,14 +108,15 @@ public final class TCPFlow {
 /// Sequence arithmetic is modulo 2^32.
 public final class TCPReassembler {
     public let limits: ReassemblyLimits
-    public private(set) var counters = ReassemblyCounters()
-    private var flows: [FlowKey: TCPFlow] = [:]
-    private var outOfOrderBytes = 0
-    private var lastSweep: Int64 = .min
+    @exclusivity(unchecked) public private(set) var counters = ReassemblyCounters()
+    @exclusivity(unchecked) private var flows: FlowTable
+    @exclusivity(unchecked) private var outOfOrderBytes = 0
+    @exclusivity(unchecked) private var lastSweep: Int64 = .min
 
     public init(limits: ReassemblyLimits = .init()) {
         self.limits = limits
-        flows.reserveCapacity(min(limits.maximumFlows, 1 << 16))
+        // Starts small and doubles: a table sized to the flows in use keeps its slots in cache.
+        flows = FlowTable(capacity: min(limits.maximumFlows, 1024))
     }
 
     public var activeFlows: Int { flows.count }
@@ -129,13 +130,13 @@ public final class TCPReassembler {
         let dir = sourceIsLow ? 0 : 1
         let flags = p.tcpFlags
         let flow: TCPFlow
-        if let existing = flows[key] {
+        if let existing = flows.find(key) {
             flow = existing
         } else {
             if flags.contains(.rst) { return }  // nothing to track
             if flows.count >= limits.maximumFlows { makeRoom(now: now, sink: sink) }
             flow = TCPFlow(key: key, now: now)
-            flows[key] = flow
+            flows.insert(flow)
             counters.flowsCreated += 1
             if flows.count > counters.peakFlows { counters.peakFlows = flows.count }
             if !flags.contains(.syn) { counters.midstreamPickups += 1 }
@@ -308,8 +309,14 @@ public final class TCPReassembler {
         while flow.halves.1.wantsData && !flow.halves.1.pending.isEmpty { skipGap(flow, &flow.halves.1, 1, sink) }
         releasePending(&flow.halves.0)
         releasePending(&flow.halves.1)
-        flows.removeValue(forKey: flow.key)
+        flows.remove(flow.key)
         sink.tcpFlowEnded(flow, reason: reason)
+    }
+
+    /// Moves the reassembler's clock without a packet (a live capture on a quiet interface): flows idle for
+    /// longer than the timeout are closed, at the same cadence as when packets arrive.
+    public func advanceClock<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
+        if now >= lastSweep &+ 10 { sweep(now: now, sink: sink) }
     }
 
     /// Closes flows idle for longer than the timeout.
@@ -317,7 +324,7 @@ public final class TCPReassembler {
         lastSweep = now
         let deadline = now - limits.idleTimeoutSeconds
         var idle: [TCPFlow] = []
-        for flow in flows.values where flow.lastSeenSeconds < deadline { idle.append(flow) }
+        for flow in flows.flows where flow.lastSeenSeconds < deadline { idle.append(flow) }
         for flow in idle.sorted(by: { $0.lastSeenSeconds < $1.lastSeenSeconds }) {
             counters.flowsExpired += 1
             end(flow, reason: .idle, sink: sink)
@@ -332,7 +339,7 @@ public final class TCPReassembler {
         // table's own order instead, eviction would empty one end of the hash table again and again while
         // inserts land everywhere, and the lookups' probe sequences would grow until every packet costs a scan.
         // Sorted as plain values (a comparator reading class properties costs seconds per round on a full table).
-        let all = Array(flows.values)
+        let all = flows.flows
         var keys: [(seconds: Int64, activity: Int, index: Int)] = []
         keys.reserveCapacity(all.count)
         for (i, flow) in all.enumerated() { keys.append((flow.lastSeenSeconds, flow.lastActivity, i)) }
@@ -346,7 +353,7 @@ public final class TCPReassembler {
 
     /// Ends every remaining flow (end of the capture).
     public func finish<Sink: TCPStreamSink>(sink: Sink) {
-        let remaining = flows.values.sorted { ($0.firstSeenSeconds, $0.lastSeenSeconds) < ($1.firstSeenSeconds, $1.lastSeenSeconds) }
+        let remaining = flows.flows.sorted { ($0.firstSeenSeconds, $0.lastSeenSeconds) < ($1.firstSeenSeconds, $1.lastSeenSeconds) }
         for flow in remaining { end(flow, reason: .endOfCapture, sink: sink) }
     }
 }

@@ -14,21 +14,22 @@ public final class CaptureAnalyzer {
     public let sink: EventSink
     let captureName: String
     private let reassembler: TCPReassembler
-    private var decoder: PacketDecoder
-    private var decoded = DecodedPacket()
-    var summary: CaptureSummary
+    @exclusivity(unchecked) private var decoder: PacketDecoder
+    @exclusivity(unchecked) private var decoded = DecodedPacket()
+    /// Running totals (packets, bytes, hellos); `counters` and `flows` are filled by `finish`.
+    @exclusivity(unchecked) public internal(set) var summary: CaptureSummary
     /// The packet being processed (events take their frame and time from it).
-    private var frame = 0
-    private var seconds: Int64 = 0
-    private var nanoseconds: UInt32 = 0
+    @exclusivity(unchecked) private var frame = 0
+    @exclusivity(unchecked) private var seconds: Int64 = 0
+    @exclusivity(unchecked) private var nanoseconds: UInt32 = 0
     var currentFrame: Int { frame }
     var currentSeconds: Int64 { seconds }
     var currentNanoseconds: UInt32 { nanoseconds }
     let udpHandshakes = UDPHandshakeExtractor()
     var udpFlows: [FlowKey: UDPFlowInfo] = [:]
-    var counters: [String: Int] = [:]
-    private var lastLinkType: UInt32 = .max
-    private var lastLinkCount = 0
+    @exclusivity(unchecked) var counters: [String: Int] = [:]
+    @exclusivity(unchecked) private var lastLinkType: UInt32 = .max
+    @exclusivity(unchecked) private var lastLinkCount = 0
 
     public init(captureName: String, format: String, fileSize: Int64?, limits: AnalysisLimits = .init(), sink: EventSink) {
         self.limits = limits
@@ -93,6 +94,11 @@ public final class CaptureAnalyzer {
         default:
             break
         }
+    }
+
+    /// Advances capture time without a packet (live capture on a quiet interface), so idle flows still expire.
+    public func advanceClock(toSeconds now: Int64) {
+        reassembler.advanceClock(now: now, sink: self)
     }
 
     private func flushLinkCount() {
@@ -165,10 +171,19 @@ public final class CaptureAnalyzer {
 
     func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
         summary.clientHellos += 1
-        let event = ClientHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
+        let ctx = context(flow: flow, direction: direction)
+        let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
                                      recordVersion: recordVersion, hello: hello, ja3: JA3(clientHello: hello),
                                      ja4: JA4(clientHello: hello, transport: .tcp), quicVersion: nil)
         sink.handle(.clientHello(event))
+        if index == 1, let sni = hello.serverName { responderContact(host: sni, via: "tls_sni", context: ctx) }
+    }
+
+    /// A hidden contact with a catalogue host (TLS SNI, DNS query): reported with low confidence.
+    func responderContact(host: String, via: String, context: EventContext) {
+        guard let responder = ResponderCatalogue.shared.lookup(host) else { return }
+        count(PipelineCounter.responderContacts)
+        sink.handle(.responderContact(ResponderContactEvent(context: context, via: via, host: host.lowercased(), responder: responder)))
     }
 
     func emitServerHello(_ hello: ServerHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int, sni: String?) {
@@ -197,6 +212,8 @@ enum PipelineCounter {
     static let sslv2ClientHellos = "tls_sslv2_client_hellos"
     static let tlsMalformedPrefix = "tls_malformed_"
     static let udpFlowStateCleared = "udp_flow_state_cleared"
+    static let responderContacts = "responder_contacts"
+    static let dnsQueries = "dns_queries"
     static let tlsCertificates = "tls_certificates"
     static let tlsCertificateMalformed = "tls_certificate_malformed"
     static let tlsStapleMalformed = "tls_staple_malformed"
@@ -209,7 +226,7 @@ enum PipelineCounter {
     static let httpMalformed = "http_malformed"
     static let httpStreamGaps = "http_stream_gaps"
     static let httpUnansweredDropped = "http_unanswered_requests_dropped"
-    static let all = [udpFlowStateCleared, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
+    static let all = [udpFlowStateCleared, responderContacts, dnsQueries, tlsCertificates, tlsCertificateMalformed, tlsStapleMalformed, ocspStaples,
                       ocspRequests, ocspResponses, crlFetches, httpRequests, httpResponses, httpMalformed, httpStreamGaps,
                       httpUnansweredDropped, tlsFlows, tlsNotDetected, tlsStreamGaps, tlsClientHelloMalformed, tlsServerHelloMalformed,
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,

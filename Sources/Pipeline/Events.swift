@@ -216,6 +216,7 @@ public enum Event: Sendable {
     case certificate(CertificateEvent)
     case revokedCertificateAccepted(RevokedCertificateAcceptedEvent)
     case httpRequest(HTTPRequestEvent)
+    case responderContact(ResponderContactEvent)
     case captureSummary(CaptureSummary)
 
     public var typeName: String {
@@ -230,6 +231,7 @@ public enum Event: Sendable {
         case .certificate: return "certificate"
         case .revokedCertificateAccepted: return "revoked_certificate_accepted"
         case .httpRequest: return "http_request"
+        case .responderContact: return "responder_contact"
         case .captureSummary: return "capture_summary"
         }
     }
@@ -246,6 +248,7 @@ public enum Event: Sendable {
         case .certificate(let e): e.write(to: &w)
         case .revokedCertificateAccepted(let e): e.write(to: &w)
         case .httpRequest(let e): e.write(to: &w)
+        case .responderContact(let e): e.write(to: &w)
         case .captureSummary(let e): e.write(to: &w)
         }
     }

@@ -43,7 +43,25 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ s: String) { valueStart(); appendQuoted(s) }
-    public mutating func int<T: BinaryInteger>(_ v: T) { valueStart(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func int<T: BinaryInteger>(_ v: T) {
+        valueStart()
+        if let x = Int64(exactly: v) { appendDecimal(x) } else { bytes.append(contentsOf: String(v).utf8) }
+    }
+
+    /// The decimal digits of `x` (as `String(x)` writes them), without building a string.
+    private mutating func appendDecimal(_ x: Int64) {
+        if x < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = x.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var i = 20
+            repeat {
+                i -= 1
+                buf[i] = 0x30 + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
+        }
+    }
     public mutating func bool(_ v: Bool) { valueStart(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     public mutating func null() { valueStart(); bytes.append(contentsOf: "null".utf8) }
     public mutating func double(_ v: Double, decimals: Int = 3) {
@@ -86,28 +104,101 @@ public struct JSONWriter {
 
     private mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
+        var s = s
+        s.withUTF8 { appendEscaped($0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `w` is below 0x20, '"', '\\', DEL or 0x80 and above (exact: never false
+    /// for such a word; the byte loop then decides).
+    @inline(__always)
+    static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below20 = (w &- ones &* 0x20) & ~w & highs
+        return (w & highs) | below20 != 0 || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5c))
+            || hasZeroByte(w ^ (ones &* 0x7f))
+    }
+
+    /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
+    private mutating func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        var i = 0
+        let n = u.count
+        while i < n {
+            // Eight plain ASCII bytes at a time (no control, '"', '\\', DEL or non-ASCII byte among them).
+            if n - i >= 8 && !JSONWriter.mayNeedEscape(UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
+            let b = u[i]
+            // Bytes that may need an escape: controls, '"', '\\', DEL, and 0xE2 (lead byte of U+2028/U+2029).
+            if b >= 0x20 && b != 0x22 && b != 0x5c && b != 0x7f && b != 0xe2 { i += 1; continue }
+            var v = UInt32(b)
+            var width = 1
+            if b == 0xe2 {
+                guard i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0xa8 || u[i + 2] == 0xa9 else { i += 1; continue }
+                v = u[i + 2] == 0xa8 ? 0x2028 : 0x2029
+                width = 3
+            }
+            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i])) }
+            switch v {
             case 0x22: bytes.append(contentsOf: [0x5c, 0x22])
             case 0x5c: bytes.append(contentsOf: [0x5c, 0x5c])
             case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
             case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7f, 0x2028, 0x2029:
-                let v = scalar.value
+            default:
                 bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"),
                                           JSONWriter.hex[Int((v >> 12) & 0xf)], JSONWriter.hex[Int((v >> 8) & 0xf)],
                                           JSONWriter.hex[Int((v >> 4) & 0xf)], JSONWriter.hex[Int(v & 0xf)]])
-            default:
-                bytes.append(contentsOf: String(scalar).utf8)
             }
+            i += width
+            runStart = i
         }
-        bytes.append(UInt8(ascii: "\""))
+        if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<n])) }
     }
 }
 
 /// RFC 3339 UTC timestamp with microseconds: `2019-03-06T15:25:31.123456Z`.
 public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
+    // Years 0...9999 (every capture): the 27 characters written in place. Others: the general formatting.
+    guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else {
+        return rfc3339General(seconds: seconds, nanoseconds: nanoseconds)
+    }
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secOfDay = seconds - days * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    var y = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    if m <= 2 { y += 1 }
+    let micros = Int64(nanoseconds / 1000)
+    return String(unsafeUninitializedCapacity: 27) { buf in
+        func put(_ v: Int64, _ width: Int, at o: Int) {
+            var v = v
+            var i = o + width - 1
+            while i >= o { buf[i] = 0x30 + UInt8(v % 10); v /= 10; i -= 1 }
+        }
+        put(y, 4, at: 0); buf[4] = 0x2d
+        put(m, 2, at: 5); buf[7] = 0x2d
+        put(d, 2, at: 8); buf[10] = 0x54
+        put(secOfDay / 3600, 2, at: 11); buf[13] = 0x3a
+        put(secOfDay % 3600 / 60, 2, at: 14); buf[16] = 0x3a
+        put(secOfDay % 60, 2, at: 17); buf[19] = 0x2e
+        put(micros, 6, at: 20); buf[26] = 0x5a
+        return 27
+    }
+}
+
+/// `rfc3339` for any value (years outside 0...9999 are written with as many digits as they need).
+func rfc3339General(seconds: Int64, nanoseconds: UInt32) -> String {
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secOfDay = seconds - days * 86_400

@@ -24,6 +24,11 @@ public struct OCSPRequestEvent: Sendable {
     public var request: OCSPRequest
     public var requestBytes: Int
     public var responder: ResponderInfo?
+    /// Correlation: the hostnames the serials stand for, how they were matched, and the TLS flow the check
+    /// belongs to (filled by the correlator; empty without it).
+    public var hostnames: [String] = []
+    public var ctMatches: [CTMatchInfo] = []
+    public var tlsFlow: TLSFlowLink?
 
     public func write(to w: inout JSONWriter) {
         w.beginObject()
@@ -35,6 +40,9 @@ public struct OCSPRequestEvent: Sendable {
         w.field("signed", request.isSigned)
         w.field("requestor_name", request.requestorNameString)
         w.field("request_bytes", requestBytes)
+        writeCorrelation(hostnames: hostnames, matches: ctMatches, to: &w)
+        w.key("tls_flow")
+        if let tlsFlow { tlsFlow.write(to: &w) } else { w.null() }
         w.endObject()
     }
 }
@@ -49,6 +57,8 @@ public struct OCSPResponseEvent: Sendable {
     public var requestFrame: Int?
     public var latencyMilliseconds: Double?
     public var responder: ResponderInfo?
+    public var hostnames: [String] = []
+    public var ctMatches: [CTMatchInfo] = []
 
     public func write(to w: inout JSONWriter) {
         w.beginObject()
@@ -62,8 +72,75 @@ public struct OCSPResponseEvent: Sendable {
         w.field("request_frame", requestFrame)
         w.key("latency_ms")
         if let latencyMilliseconds { w.double(latencyMilliseconds) } else { w.null() }
+        writeCorrelation(hostnames: hostnames, matches: ctMatches, to: &w)
         w.endObject()
     }
+}
+
+/// How a serial was matched to hostnames (Certificate Transparency export or a certificate seen in the capture).
+public struct CTMatchInfo: Sendable, Equatable {
+    public var serial: String
+    /// `serial+issuer-key`, `serial+issuer-name`, `serial-only`, or `none`.
+    public var quality: String
+    public var hostnames: [String]
+    /// The export file (or `capture`), and the crt.sh id or log index when the source has one.
+    public var source: String
+    public var entry: String?
+    public var candidates: Int
+    public init(serial: String, quality: String, hostnames: [String], source: String, entry: String?, candidates: Int) {
+        self.serial = serial
+        self.quality = quality
+        self.hostnames = hostnames
+        self.source = source
+        self.entry = entry
+        self.candidates = candidates
+    }
+}
+
+/// The TLS flow an OCSP check belongs to: same client, a ClientHello whose SNI is one of the matched names (or whose
+/// server certificate has the serial), within the correlation window.
+public struct TLSFlowLink: Sendable, Equatable {
+    public var flow: String
+    public var capture: String
+    public var frame: Int
+    public var sni: String?
+    /// OCSP request time minus ClientHello time, milliseconds (the check happened during the handshake when small).
+    public var offsetMilliseconds: Double
+    public init(flow: String, capture: String, frame: Int, sni: String?, offsetMilliseconds: Double) {
+        self.flow = flow
+        self.capture = capture
+        self.frame = frame
+        self.sni = sni
+        self.offsetMilliseconds = offsetMilliseconds
+    }
+
+    func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("flow", flow)
+        w.field("capture", capture)
+        w.field("frame", frame)
+        w.field("sni", sni)
+        w.key("offset_ms")
+        w.double(offsetMilliseconds)
+        w.endObject()
+    }
+}
+
+func writeCorrelation(hostnames: [String], matches: [CTMatchInfo], to w: inout JSONWriter) {
+    w.field("hostnames", strings: hostnames)
+    w.key("ct_match")
+    w.beginArray()
+    for m in matches {
+        w.beginObject()
+        w.field("serial", m.serial)
+        w.field("quality", m.quality)
+        w.field("hostnames", strings: m.hostnames)
+        w.field("source", m.source)
+        w.field("entry", m.entry)
+        w.field("candidates", m.candidates)
+        w.endObject()
+    }
+    w.endArray()
 }
 
 /// A CRL downloaded over HTTP (RFC 5280 §5).
@@ -75,6 +152,9 @@ public struct CRLFetchEvent: Sendable {
     public var bodyBytes: Int
     public var latencyMilliseconds: Double?
     public var responder: ResponderInfo?
+    /// Hostnames of the revoked serials (correlation).
+    public var hostnames: [String] = []
+    public var ctMatches: [CTMatchInfo] = []
     /// Revoked serials written in the event at most.
     public static let maximumSerialsInEvent = 1000
 
@@ -95,6 +175,7 @@ public struct CRLFetchEvent: Sendable {
         w.field("body_bytes", bodyBytes)
         w.key("latency_ms")
         if let latencyMilliseconds { w.double(latencyMilliseconds) } else { w.null() }
+        writeCorrelation(hostnames: hostnames, matches: ctMatches, to: &w)
         w.endObject()
     }
 }
@@ -107,6 +188,9 @@ public struct OCSPStapleEvent: Sendable {
     public var clientOfferedStatusRequest: Bool
     public var serverAcknowledged: Bool
     public var leafSerial: String?
+
+    public var hostnames: [String] = []
+    public var ctMatches: [CTMatchInfo] = []
 
     /// RFC 6066 forbids a staple the client did not ask for.
     public var stapleWithoutRequest: Bool { !clientOfferedStatusRequest }
@@ -123,6 +207,7 @@ public struct OCSPStapleEvent: Sendable {
         w.key("matches_leaf")
         if let leafSerial { w.bool(response.basic?.responses.contains { $0.certID.serialNumber.hex == leafSerial } ?? false) } else { w.null() }
         writeOCSPResponse(response, at: context, to: &w)
+        writeCorrelation(hostnames: hostnames, matches: ctMatches, to: &w)
         w.endObject()
     }
 }
@@ -289,6 +374,27 @@ public struct HTTPRequestEvent: Sendable {
         w.field("user_agent", http.userAgent)
         w.field("content_type", http.contentType)
         w.field("ocsp", isOCSP)
+        w.endObject()
+    }
+}
+
+/// Contact with a known OCSP/CRL host whose content is hidden: a TLS ClientHello whose SNI is a catalogue host
+/// (e.g. an OCSP request over HTTPS), or a DNS query for one. Lower confidence than an `ocsp_request`.
+public struct ResponderContactEvent: Sendable {
+    public var context: EventContext
+    /// `tls_sni` or `dns`.
+    public var via: String
+    public var host: String
+    public var responder: ResponderInfo
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        context.write(type: "responder_contact", to: &w)
+        w.field("flow", context.flowID)
+        w.field("via", via)
+        w.field("host", host)
+        writeResponder(responder, to: &w)
+        w.field("confidence", "low")
         w.endObject()
     }
 }

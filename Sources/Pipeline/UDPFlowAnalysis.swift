@@ -23,6 +23,10 @@ extension CaptureAnalyzer {
     /// A UDP datagram: QUIC Initials and DTLS handshakes are recognised by content on any port.
     func processUDP(_ p: borrowing DecodedPacket) {
         let source = p.sourceEndpoint, destination = p.destinationEndpoint
+        if destination.port == 53 || destination.port == 5353 {
+            dnsQuery(p.payload, source: source, destination: destination)
+            return
+        }
         switch udpHandshakes.process(datagram: p.payload, from: Self.endpointKey(source), to: Self.endpointKey(destination)) {
         case .none:
             return
@@ -115,5 +119,27 @@ extension CaptureAnalyzer {
         c["dtls_hello_verify_requests"] = d.helloVerifyRequests
         c["dtls_fragments_dropped"] = d.droppedFragments
         c["dtls_flows_evicted"] = d.evictedFlows
+    }
+}
+
+extension CaptureAnalyzer {
+    /// A DNS query (RFC 1035 §4.1): header, then the first question's QNAME. Only names in the responder catalogue
+    /// are reported; nothing is kept.
+    func dnsQuery(_ b: UnsafeRawBufferPointer, source: Endpoint, destination: Endpoint) {
+        guard b.count >= 12, b[2] & 0x80 == 0, b.be16(4) >= 1 else { return }  // a query with a question
+        count(PipelineCounter.dnsQueries)
+        var o = 12
+        var labels: [String] = []
+        while o < b.count {
+            let len = Int(b[o])
+            if len == 0 { break }
+            guard len < 64, o + 1 + len <= b.count, labels.count < 64 else { return }  // no compression in a question name
+            labels.append(String(decoding: b.view(o + 1, len), as: UTF8.self))
+            o += 1 + len
+        }
+        guard !labels.isEmpty else { return }
+        let ctx = EventContext(seconds: currentSeconds, nanoseconds: currentNanoseconds, capture: captureName, frame: currentFrame,
+                               source: source, destination: destination, transport: "udp")
+        responderContact(host: labels.joined(separator: "."), via: "dns", context: ctx)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Pipeline
 import PKIParsing
 import PacketDecoding
@@ -68,6 +69,15 @@ public final class ReportBuilder: EventSink {
     public static let schemaVersion = "1.0"
     /// Evidence items kept per aggregate entry (the count is always exact).
     public static let maximumEvidence = 50
+    // Memory bounds (docs/report.md): beyond them new entries are counted in `counters` (`report_*_dropped`), not kept.
+    public static let maximumClients = 100_000
+    public static let maximumServers = 100_000
+    public static let maximumResponders = 10_000
+    /// Distinct keys per table inside one aggregate (fingerprints per client, SNIs per fingerprint, User-Agents…).
+    public static let maximumTableEntries = 256
+    /// OCSP checks and CRL downloads kept per client (the count stays exact).
+    public static let maximumChecksPerClient = 1_000
+    public static let maximumFindings = 10_000
 
     struct FingerprintAggregate {
         var ja4: String
@@ -93,7 +103,7 @@ public final class ReportBuilder: EventSink {
         var nonce: Bool
         var statuses: [String] = []
         var latency: Double?
-        var tlsFlow: String?
+        var tlsFlow: TLSFlowLink?
     }
 
     struct ClientAggregate {
@@ -101,6 +111,7 @@ public final class ReportBuilder: EventSink {
         var hellos = 0
         var hellosWithStatusRequest = 0
         var ocspChecks: [OCSPCheck] = []
+        var ocspCheckCount = 0
         var crlDownloads: [(EventContext, String, Int)] = []
         var staples: [String: Int] = [:]
         var stapleEvidence: [Evidence] = []
@@ -108,6 +119,8 @@ public final class ReportBuilder: EventSink {
         var alerts: [String: Int] = [:]
         var alertEvidence: [Evidence] = []
         var userAgents: [String: Int] = [:]
+        /// Hidden contacts with catalogue hosts: `tls_sni:HOST` / `dns:HOST` → count.
+        var responderContacts: [String: Int] = [:]
         var uaEvidence: [Evidence] = []
         var sniFingerprints: [String: [String: Evidence]] = [:]
         var first: EventContext?
@@ -132,7 +145,7 @@ public final class ReportBuilder: EventSink {
         var responder: ResponderInfo?
         var requests = 0
         var clients: Set<String> = []
-        var hostnames: Set<String> = []
+        var eventHostnames: Set<String> = []
         var statuses: [String: Int] = [:]
         var latencies: [Double] = []
         var serials: Set<String> = []
@@ -150,6 +163,8 @@ public final class ReportBuilder: EventSink {
     /// OCSP requests awaiting their response, by capture and request frame.
     private var checkIndex: [String: (client: String, index: Int)] = [:]
     private var eventCounts: [String: Int] = [:]
+    /// What the bounds above left out.
+    private var dropped: [String: Int] = [:]
 
     public init(options: ReportOptions) { self.options = options }
 
@@ -172,77 +187,127 @@ public final class ReportBuilder: EventSink {
         case .certificate(let e): certificate(e)
         case .revokedCertificateAccepted(let e): revokedAccepted(e)
         case .httpRequest(let e): httpRequest(e)
+        case .responderContact(let e):
+            withClient(e.context.source.address.description, e.context) { a in
+                bump(&a.responderContacts, "\(e.via):\(e.host)", limit: Self.maximumTableEntries, counter: "report_contacts_dropped")
+            }
         case .captureSummary(let s): summaries.append(s)
         }
     }
 
-    private func touch(_ ip: String, _ c: EventContext) -> ClientAggregate {
-        var a = clients[ip] ?? ClientAggregate()
-        if a.first == nil || c.microseconds < a.first!.microseconds { a.first = c }
-        if a.last == nil || c.microseconds >= a.last!.microseconds { a.last = c }
-        return a
+    /// Updates a client's aggregate in place (no copy of its tables); a new client beyond `maximumClients` is
+    /// counted in `report_clients_dropped` and not kept.
+    private func withClient(_ ip: String, _ c: EventContext, _ body: (inout ClientAggregate) -> Void) {
+        if clients[ip] == nil && clients.count >= Self.maximumClients {
+            dropped["report_clients_dropped", default: 0] += 1
+            return
+        }
+        update(&clients[ip, default: ClientAggregate()]) { a in
+            if a.first == nil || c.microseconds < a.first!.microseconds { a.first = c }  // checked for nil first
+            if a.last == nil || c.microseconds >= a.last!.microseconds { a.last = c }
+            body(&a)
+        }
+    }
+
+    /// Updates a server's aggregate in place; beyond `maximumServers` new servers are counted and not kept.
+    private func withServer(_ address: String, _ sni: String?, _ body: (inout ServerAggregate) -> Void) {
+        let key = serverKey(address, sni)
+        if servers[key] == nil && servers.count >= Self.maximumServers {
+            dropped["report_servers_dropped", default: 0] += 1
+            return
+        }
+        update(&servers[key, default: ServerAggregate(address: address, sni: sni)], body)
+    }
+
+    private func withResponder(_ host: String, _ responder: ResponderInfo?, _ body: (inout ResponderAggregate) -> Void) {
+        if responders[host] == nil && responders.count >= Self.maximumResponders {
+            dropped["report_responders_dropped", default: 0] += 1
+            return
+        }
+        update(&responders[host, default: ResponderAggregate(host: host, responder: responder)], body)
+    }
+
+    /// Bounded insert into a counting table: beyond `limit` distinct keys, new keys are counted under `counter`.
+    private func bump(_ table: inout [String: Int], _ key: String, limit: Int, counter: String) {
+        if table[key] == nil && table.count >= limit {
+            dropped[counter, default: 0] += 1
+            return
+        }
+        table[key, default: 0] += 1
     }
 
     // MARK: - Events
 
     private func clientHello(_ e: ClientHelloEvent) {
-        let ip = e.context.source.address.description
-        var a = touch(ip, e.context)
-        a.hellos += 1
-        var f = a.fingerprints[e.ja4.ja4] ?? FingerprintAggregate(ja4: e.ja4.ja4, ja4_r: e.ja4.ja4_r, first: e.context, last: e.context)
-        f.count += 1
-        f.last = e.context
-        if let ja3 = e.ja3 { f.ja3.insert(ja3.hash) }
-        f.protocols.insert(e.protocolName)
-        f.tlsVersions.insert(e.tlsVersion)
-        if let sni = e.sni { f.snis[sni, default: 0] += 1 }
-        if let sr = e.hello.statusRequest {
-            f.statusRequestOffered += 1
-            f.statusRequestIndexes.insert(sr.index)
-            a.hellosWithStatusRequest += 1
-        }
-        a.fingerprints[e.ja4.ja4] = f
-        // Fingerprint changes for one client and SNI (first hellos only: a retry after HelloRetryRequest differs).
-        if e.index == 1, let sni = e.sni {
-            if a.sniFingerprints[sni]?[e.ja4.ja4] == nil {
+        withClient(e.context.source.address.description, e.context) { a in
+            a.hellos += 1
+            if e.hello.statusRequest != nil { a.hellosWithStatusRequest += 1 }
+            if a.fingerprints[e.ja4.ja4] == nil && a.fingerprints.count >= Self.maximumTableEntries {
+                dropped["report_fingerprints_dropped", default: 0] += 1
+            } else {
+                update(&a.fingerprints[e.ja4.ja4, default: FingerprintAggregate(ja4: e.ja4.ja4, ja4_r: e.ja4.ja4_r, first: e.context, last: e.context)]) { f in
+                    f.count += 1
+                    f.last = e.context
+                    if let ja3 = e.ja3, f.ja3.count < Self.maximumTableEntries { f.ja3.insert(ja3.hash) }
+                    f.protocols.insert(e.protocolName)
+                    f.tlsVersions.insert(e.tlsVersion)
+                    if let sni = e.sni { bump(&f.snis, sni, limit: Self.maximumTableEntries, counter: "report_snis_dropped") }
+                    if let sr = e.hello.statusRequest {
+                        f.statusRequestOffered += 1
+                        f.statusRequestIndexes.insert(sr.index)
+                    }
+                }
+            }
+            // Fingerprint changes for one client and SNI (first hellos only: a retry after HelloRetryRequest differs).
+            if e.index == 1, let sni = e.sni, a.sniFingerprints[sni]?[e.ja4.ja4] == nil,
+               a.sniFingerprints[sni] != nil || a.sniFingerprints.count < Self.maximumTableEntries {
                 a.sniFingerprints[sni, default: [:]][e.ja4.ja4] = Evidence(e.context, "client_hello")
             }
         }
-        clients[ip] = a
+    }
+
+    private func addFinding(_ f: Finding) {
+        guard findings.count < Self.maximumFindings else {
+            dropped["report_findings_dropped", default: 0] += 1
+            return
+        }
+        findings.append(f)
     }
 
     private func serverKey(_ address: String, _ sni: String?) -> String { address + "|" + (sni ?? "") }
 
     private func serverHello(_ e: ServerHelloEvent) {
-        let addr = e.context.source.address.description
-        let key = serverKey(addr, e.sni)
-        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
-        if !e.hello.isHelloRetryRequest { s.handshakes += 1 }
-        s.ja3s.insert(e.ja3s.hash)
-        servers[key] = s
+        withServer(e.context.source.address.description, e.sni) { s in
+            if !e.hello.isHelloRetryRequest { s.handshakes += 1 }
+            if s.ja3s.count < Self.maximumTableEntries { s.ja3s.insert(e.ja3s.hash) }
+        }
     }
 
     private func alert(_ e: TLSAlertEvent) {
         let clientIP = (e.fromClient ?? true) ? e.context.source.address.description : e.context.destination.address.description
-        var a = touch(clientIP, e.context)
         let who = e.fromClient == true ? "sent" : e.fromClient == false ? "received" : "seen"
-        a.alerts["\(who):\(TLSAlertEvent.name(e.description))", default: 0] += 1
-        if a.alertEvidence.count < Self.maximumEvidence { a.alertEvidence.append(Evidence(e.context, "tls_alert")) }
-        clients[clientIP] = a
+        withClient(clientIP, e.context) { a in
+            a.alerts["\(who):\(TLSAlertEvent.name(e.description))", default: 0] += 1  // at most 2 × 256 keys
+            if a.alertEvidence.count < Self.maximumEvidence { a.alertEvidence.append(Evidence(e.context, "tls_alert")) }
+        }
         if e.fromClient == true, [42, 43, 44, 45, 46, 48, 113].contains(e.description) {
-            findings.append(Finding(kind: "client-rejected-certificate", severity: .info,
+            addFinding(Finding(kind: "client-rejected-certificate", severity: .info,
                                     summary: "client \(clientIP) aborted the handshake with \(e.context.destination.address) (\(e.sni ?? "no SNI")) with alert \(TLSAlertEvent.name(e.description))",
                                     client: clientIP, server: e.context.destination.address.description,
                                     evidence: [Evidence(e.context, "tls_alert")]))
         }
     }
 
-    private func hostnames(for serials: [String], eventNames: [String]?) -> [String] {
-        if let eventNames, !eventNames.isEmpty { return eventNames.sorted() }
-        var names = Set<String>()
+    /// The hostnames serials stand for: names the event carried (CT correlation) and names of certificates seen
+    /// in clear anywhere in the analysed captures. Resolved when the report is written, so a certificate seen after
+    /// the OCSP check still names it.
+    private func hostnames(for serials: [String], eventNames: [String] = []) -> [String] {
+        var names = Set(eventNames)
         for s in serials { names.formUnion(namesBySerial[s] ?? []) }
         return names.sorted()
     }
+
+    private func resolved(_ c: OCSPCheck) -> [String] { hostnames(for: c.serials, eventNames: c.hostnames) }
 
     /// A Host header as a responder name: lowercased, without a port.
     static func responderHost(_ host: String?) -> String? {
@@ -258,20 +323,26 @@ public final class ReportBuilder: EventSink {
 
     private func ocspRequest(_ e: OCSPRequestEvent) {
         let ip = e.context.source.address.description
-        var a = touch(ip, e.context)
         let host = Self.responderHost(e.http.host) ?? e.context.destination.address.description
         let serials = e.request.certIDs.map(\.serialNumber.hex)
-        let names = hostnames(for: serials, eventNames: nil)
-        a.ocspChecks.append(OCSPCheck(context: e.context, responderHost: host, responder: e.responder, serials: serials,
-                                      hostnames: names, method: e.http.method, nonce: e.request.nonce != nil))
-        checkIndex[Self.checkKey(e.context.capture, e.context.frame, client: e.context.source, server: e.context.destination)] = (ip, a.ocspChecks.count - 1)
-        clients[ip] = a
-        var r = responders[host] ?? ResponderAggregate(host: host, responder: e.responder)
-        r.requests += 1
-        r.clients.insert(ip)
-        r.hostnames.formUnion(names)
-        r.serials.formUnion(serials)
-        responders[host] = r
+        let names = e.hostnames
+        withClient(ip, e.context) { a in
+            a.ocspCheckCount += 1
+            guard a.ocspChecks.count < Self.maximumChecksPerClient else {
+                dropped["report_ocsp_checks_dropped", default: 0] += 1
+                return
+            }
+            a.ocspChecks.append(OCSPCheck(context: e.context, responderHost: host, responder: e.responder, serials: serials,
+                                          hostnames: names, method: e.http.method, nonce: e.request.nonce != nil, statuses: [],
+                                          latency: nil, tlsFlow: e.tlsFlow))
+            checkIndex[Self.checkKey(e.context.capture, e.context.frame, client: e.context.source, server: e.context.destination)] = (ip, a.ocspChecks.count - 1)
+        }
+        withResponder(host, e.responder) { r in
+            r.requests += 1
+            if r.clients.count < Self.maximumTableEntries { r.clients.insert(ip) }
+            if r.eventHostnames.count < Self.maximumTableEntries { r.eventHostnames.formUnion(names) }
+            if r.serials.count < Self.maximumTableEntries { r.serials.formUnion(serials) }
+        }
     }
 
     private func ocspResponse(_ e: OCSPResponseEvent) {
@@ -282,15 +353,15 @@ public final class ReportBuilder: EventSink {
             clients[ip]!.ocspChecks[i].latency = e.latencyMilliseconds
         }
         let host = Self.responderHost(e.http?.host) ?? e.context.source.address.description
-        var r = responders[host] ?? ResponderAggregate(host: host, responder: e.responder)
-        for s in statuses { r.statuses[s, default: 0] += 1 }
-        if let l = e.latencyMilliseconds { r.latencies.append(l) }
-        responders[host] = r
+        withResponder(host, e.responder) { r in
+            for s in statuses { r.statuses[s, default: 0] += 1 }
+            if let l = e.latencyMilliseconds, r.latencies.count < Self.maximumChecksPerClient * 10 { r.latencies.append(l) }
+        }
         if statuses.contains("revoked") {
             let serials = e.response.basic?.responses.filter { if case .revoked = $0.certStatus { return true } else { return false } }
                 .map(\.certID.serialNumber.hex) ?? []
-            let names = hostnames(for: serials, eventNames: nil)
-            findings.append(Finding(kind: "responder-reports-revoked", severity: .low,
+            let names = hostnames(for: serials, eventNames: e.ctMatches.filter { serials.contains($0.serial) }.flatMap(\.hostnames))
+            addFinding(Finding(kind: "responder-reports-revoked", severity: .low,
                                     summary: "\(host) answered \(e.context.destination.address) that certificate \(serials.joined(separator: ", "))\(names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")") is revoked",
                                     client: e.context.destination.address.description, server: host,
                                     evidence: [Evidence(e.context, "ocsp_response")]))
@@ -298,24 +369,23 @@ public final class ReportBuilder: EventSink {
     }
 
     private func crlFetch(_ e: CRLFetchEvent) {
-        let ip = e.context.destination.address.description
-        var a = touch(ip, e.context)
-        a.crlDownloads.append((e.context, e.http.map { "http://\($0.host ?? e.context.source.address.description)\($0.uri)" } ?? "", e.crl.revokedCount))
-        clients[ip] = a
+        withClient(e.context.destination.address.description, e.context) { a in
+            guard a.crlDownloads.count < Self.maximumChecksPerClient else {
+                dropped["report_crl_downloads_dropped", default: 0] += 1
+                return
+            }
+            a.crlDownloads.append((e.context, e.http.map { "http://\($0.host ?? e.context.source.address.description)\($0.uri)" } ?? "", e.crl.revokedCount))
+        }
     }
 
     private func staple(_ e: OCSPStapleEvent) {
         let ip = e.context.destination.address.description
-        var a = touch(ip, e.context)
         let statuses = e.response.basic?.responses.map(\.certStatus.name) ?? [e.response.responseStatus.name]
-        for s in statuses { a.staples[s, default: 0] += 1 }
-        if a.stapleEvidence.count < Self.maximumEvidence { a.stapleEvidence.append(Evidence(e.context, "ocsp_staple")) }
-        clients[ip] = a
+        withClient(ip, e.context) { a in
+            for s in statuses { a.staples[s, default: 0] += 1 }  // a handful of status names
+            if a.stapleEvidence.count < Self.maximumEvidence { a.stapleEvidence.append(Evidence(e.context, "ocsp_staple")) }
+        }
         let addr = e.context.source.address.description
-        let key = serverKey(addr, e.sni)
-        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
-        s.staples += 1
-        for st in statuses { s.stapleStatuses[st, default: 0] += 1 }
         var stale = false
         if let basic = e.response.basic {
             for r in basic.responses {
@@ -323,17 +393,20 @@ public final class ReportBuilder: EventSink {
                 if let n = r.nextUpdate, n.secondsSinceEpoch < e.context.seconds { stale = true }
             }
         }
-        if stale { s.staleStaples += 1 }
-        if e.stapleWithoutRequest { s.staplesWithoutRequest += 1 }
-        servers[key] = s
+        withServer(addr, e.sni) { s in
+            s.staples += 1
+            for st in statuses { s.stapleStatuses[st, default: 0] += 1 }
+            if stale { s.staleStaples += 1 }
+            if e.stapleWithoutRequest { s.staplesWithoutRequest += 1 }
+        }
         let server = "\(addr) (\(e.sni ?? "no SNI"))"
         if stale {
-            findings.append(Finding(kind: "stale-staple", severity: .medium,
+            addFinding(Finding(kind: "stale-staple", severity: .medium,
                                     summary: "\(server) stapled an OCSP response that is expired or not yet valid at the time of the handshake",
                                     client: ip, server: addr, evidence: [Evidence(e.context, "ocsp_staple")]))
         }
         if e.stapleWithoutRequest {
-            findings.append(Finding(kind: "staple-without-request", severity: .low,
+            addFinding(Finding(kind: "staple-without-request", severity: .low,
                                     summary: "\(server) stapled an OCSP response although \(ip) did not offer status_request (RFC 6066 forbids it)",
                                     client: ip, server: addr, evidence: [Evidence(e.context, "ocsp_staple")]))
         }
@@ -343,21 +416,23 @@ public final class ReportBuilder: EventSink {
         let c = e.certificate
         var names = Set(c.dnsNames)
         if let sni = e.sni, e.chainIndex == 0 { names.insert(sni) }
-        if e.chainIndex == 0 { namesBySerial[c.serialNumber.hex, default: []].formUnion(names) }
+        if e.chainIndex == 0 && (namesBySerial[c.serialNumber.hex] != nil || namesBySerial.count < Self.maximumClients) {
+            namesBySerial[c.serialNumber.hex, default: []].formUnion(names)
+        }
         let addr = e.context.source.address.description
-        let key = serverKey(addr, e.sni)
-        var s = servers[key] ?? ServerAggregate(address: addr, sni: e.sni)
-        s.certificates[c.serialNumber.hex] = (c.subject.rfc4514, c.mustStaple, c.notAfter.rfc3339)
-        if e.mustStapleWithoutStaple { s.mustStapleWithoutStaple += 1 }
-        servers[key] = s
+        withServer(addr, e.sni) { s in
+            if s.certificates.count < Self.maximumTableEntries {
+                s.certificates[c.serialNumber.hex] = (c.subject.rfc4514, c.mustStaple, c.notAfter.rfc3339)
+            }
+            if e.mustStapleWithoutStaple { s.mustStapleWithoutStaple += 1 }
+        }
         if c.mustStaple && e.chainIndex == 0 {
-            let ip = e.context.destination.address.description
-            var a = touch(ip, e.context)
-            a.mustStapleSeen[c.serialNumber.hex] = Evidence(e.context, "certificate")
-            clients[ip] = a
+            withClient(e.context.destination.address.description, e.context) { a in
+                if a.mustStapleSeen.count < Self.maximumTableEntries { a.mustStapleSeen[c.serialNumber.hex] = Evidence(e.context, "certificate") }
+            }
         }
         if e.mustStapleWithoutStaple {
-            findings.append(Finding(kind: "must-staple-without-staple", severity: .medium,
+            addFinding(Finding(kind: "must-staple-without-staple", severity: .medium,
                                     summary: "\(addr) (\(e.sni ?? "no SNI")) served must-staple certificate \(c.serialNumber.hex) without a staple",
                                     client: e.context.destination.address.description, server: addr,
                                     evidence: [Evidence(e.context, "certificate")]))
@@ -366,7 +441,7 @@ public final class ReportBuilder: EventSink {
 
     private func revokedAccepted(_ e: RevokedCertificateAcceptedEvent) {
         let ip = e.context.source.address.description
-        findings.append(Finding(kind: "revoked-certificate-accepted", severity: .high,
+        addFinding(Finding(kind: "revoked-certificate-accepted", severity: .high,
                                 summary: "client \(ip) kept talking to \(e.context.destination.address) (\(e.sni ?? "no SNI")) after a stapled response said certificate \(e.serial ?? "?") is revoked",
                                 client: ip, server: e.context.destination.address.description,
                                 evidence: [Evidence(e.context, "revoked_certificate_accepted")]))
@@ -374,11 +449,10 @@ public final class ReportBuilder: EventSink {
 
     private func httpRequest(_ e: HTTPRequestEvent) {
         guard let ua = e.http.userAgent else { return }
-        let ip = e.http.context.source.address.description
-        var a = touch(ip, e.http.context)
-        a.userAgents[ua, default: 0] += 1
-        if a.uaEvidence.count < Self.maximumEvidence { a.uaEvidence.append(Evidence(e.http.context, "http_request")) }
-        clients[ip] = a
+        withClient(e.http.context.source.address.description, e.http.context) { a in
+            bump(&a.userAgents, ua, limit: Self.maximumTableEntries, counter: "report_user_agents_dropped")
+            if a.uaEvidence.count < Self.maximumEvidence { a.uaEvidence.append(Evidence(e.http.context, "http_request")) }
+        }
     }
 
     // MARK: - Classification
@@ -424,13 +498,17 @@ public final class ReportBuilder: EventSink {
             var byResponder: [String: [OCSPCheck]] = [:]
             for c in a.ocspChecks { byResponder[c.responderHost, default: []].append(c) }
             for (host, checks) in byResponder {
-                let names = Set(checks.flatMap(\.hostnames)).sorted()
+                let names = Set(checks.flatMap(resolved)).sorted()
                 let serials = Set(checks.flatMap(\.serials)).sorted()
                 let who = checks.first?.responder.map { "\(host) (\($0.operator))" } ?? host
                 let what = names.isEmpty ? "certificate serial \(serials.joined(separator: ", ")) (hostname unknown: add --ct with a CT export)"
                                          : names.joined(separator: ", ")
+                let during = checks.compactMap { c in c.tlsFlow.map { ($0, c.latency) } }
+                let handshake = during.first.map { link, latency in
+                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { String(format: ", adding %.1f ms", $0) } ?? "")
+                } ?? ""
                 out.append(Finding(kind: "live-ocsp-privacy-leak", severity: .medium,
-                                   summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s"))",
+                                   summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s")\(handshake))",
                                    client: ip, server: host, evidence: checks.prefix(Self.maximumEvidence).map { Evidence($0.context, "ocsp_request") }))
             }
             // A User-Agent that claims a browser while the TLS fingerprints are known and are not that browser's.
@@ -480,6 +558,11 @@ public final class ReportBuilder: EventSink {
         })
         var counters: [String: Int] = [:]
         for s in summaries { for (k, v) in s.counters { counters[k, default: 0] += v } }
+        for name in ["report_clients_dropped", "report_servers_dropped", "report_responders_dropped", "report_fingerprints_dropped",
+                     "report_snis_dropped", "report_user_agents_dropped", "report_contacts_dropped", "report_ocsp_checks_dropped",
+                     "report_crl_downloads_dropped", "report_findings_dropped"] {
+            counters[name] = dropped[name] ?? 0
+        }
         root["counters"] = .object(counters.mapValues { .int($0) })
         if let limits = summaries.first?.limits {
             root["limits"] = .object([
@@ -504,7 +587,7 @@ public final class ReportBuilder: EventSink {
         root["summary"] = .object([
             "clients": .int(clients.count), "servers": .int(servers.count), "responders": .int(responders.count),
             "client_hellos": .int(summaries.reduce(0) { $0 + $1.clientHellos }),
-            "live_ocsp_checks": .int(clients.values.reduce(0) { $0 + $1.ocspChecks.count }),
+            "live_ocsp_checks": .int(clients.values.reduce(0) { $0 + $1.ocspCheckCount }),
             "findings": .object(bySeverity),
             "classifications": .object(Dictionary(grouping: clients.values, by: Self.classify).mapValues { .int($0.count) }),
         ])
@@ -537,8 +620,10 @@ public final class ReportBuilder: EventSink {
                 .object([
                     "ts": ctxTime(c.context), "responder": .string(c.responderHost),
                     "operator": .optional(c.responder?.operator), "method": .string(c.method), "serials": .strings(c.serials),
-                    "hostnames": .strings(c.hostnames), "statuses": .strings(c.statuses), "latency_ms": .optional(c.latency),
-                    "nonce": .bool(c.nonce), "evidence": Evidence(c.context, "ocsp_request").json,
+                    "hostnames": .strings(resolved(c)), "statuses": .strings(c.statuses), "latency_ms": .optional(c.latency),
+                    "nonce": .bool(c.nonce),
+                    "tls_flow": c.tlsFlow.map { .object(["flow": .string($0.flow), "capture": .string($0.capture), "frame": .int($0.frame),
+                                                          "sni": .optional($0.sni), "offset_ms": .double($0.offsetMilliseconds)]) } ?? .null, "evidence": Evidence(c.context, "ocsp_request").json,
                 ])
             }
         return .object([
@@ -553,14 +638,15 @@ public final class ReportBuilder: EventSink {
             ]),
             "revocation": .object([
                 "live_ocsp_checks": .array(checks),
-                "live_ocsp_check_count": .int(a.ocspChecks.count),
+                "live_ocsp_check_count": .int(a.ocspCheckCount),
                 "responders": .strings(Set(a.ocspChecks.map(\.responderHost)).sorted()),
-                "hostnames_revealed": .strings(Set(a.ocspChecks.flatMap(\.hostnames)).sorted()),
+                "hostnames_revealed": .strings(Set(a.ocspChecks.flatMap(resolved)).sorted()),
                 "crl_downloads": .array(a.crlDownloads.map { .object(["ts": ctxTime($0.0), "url": .string($0.1), "revoked_count": .int($0.2),
                                                                       "evidence": Evidence($0.0, "crl_fetch").json]) }),
                 "staples_received": .object(a.staples.mapValues { .int($0) }),
                 "must_staple_certificates": .strings(a.mustStapleSeen.keys.sorted()),
                 "tls_alerts": .object(a.alerts.mapValues { .int($0) }),
+                "hidden_responder_contacts": .object(a.responderContacts.mapValues { .int($0) }),
             ]),
             "user_agents": .object(a.userAgents.mapValues { .int($0) }),
         ])
@@ -591,8 +677,13 @@ public final class ReportBuilder: EventSink {
         return .object([
             "host": .string(r.host), "operator": .optional(r.responder?.operator), "kind": .optional(r.responder?.kind),
             "requests": .int(r.requests), "distinct_clients": .int(r.clients.count), "clients": .strings(r.clients.sorted()),
-            "hostnames_revealed": .strings(r.hostnames.sorted()), "serials": .strings(r.serials.sorted()),
+            "hostnames_revealed": .strings(hostnames(for: Array(r.serials), eventNames: Array(r.eventHostnames))),
+            "serials": .strings(r.serials.sorted()),
             "statuses": .object(r.statuses.mapValues { .int($0) }), "latency": latency,
         ])
     }
 }
+
+/// Runs `body` on a value in place (used with `dictionary[key, default: …]`, whose modify accessor does not copy).
+@inline(__always)
+func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }

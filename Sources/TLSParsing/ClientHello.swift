@@ -70,18 +70,7 @@ public struct ClientHello: Sendable, Equatable {
         ciphers.reserveCapacity(Int(csLen) / 2)
         for _ in 0..<(Int(csLen) / 2) { ciphers.append(c.u16()!) }  // length checked above
         guard let cmLen = c.u8(), let compression = c.bytes(Int(cmLen)) else { throw .invalidLength("compression_methods") }
-        var extensions: [TLSExtension] = []
-        var present = false
-        if c.remaining > 0 {
-            present = true
-            guard let extLen = c.u16(), Int(extLen) <= c.remaining else { throw .invalidLength("extensions") }
-            let end = c.o + Int(extLen)
-            while c.o < end {
-                guard end - c.o >= 4, let type = c.u16(), let len = c.u16(), c.o + Int(len) <= end,
-                      let data = c.bytes(Int(len)) else { throw .invalidLength("extension") }
-                extensions.append(TLSExtension(type: type, data: data))
-            }
-        }
+        let (present, extensions) = try c.extensionBlock()
         return ClientHello(legacyVersion: version, random: random, sessionIDLength: Int(sidLen), cookieLength: cookieLength,
                            cipherSuites: ciphers, compressionMethods: compression, extensionsPresent: present,
                            extensions: extensions, isSSLv2Format: false, sslv2CipherSpecs: [])

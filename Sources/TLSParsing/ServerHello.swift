@@ -35,18 +35,7 @@ public struct ServerHello: Sendable, Equatable {
                 var c = ByteCursorLite(raw)
                 guard let version = c.u16(), let random = c.bytes(32), let sid = c.u8(), c.skip(Int(sid)),
                       let cipher = c.u16(), let compression = c.u8() else { throw .truncated("server_hello") }
-                var extensions: [TLSExtension] = []
-                var present = false
-                if c.remaining > 0 {
-                    present = true
-                    guard let extLen = c.u16(), Int(extLen) <= c.remaining else { throw .invalidLength("extensions") }
-                    let end = c.o + Int(extLen)
-                    while c.o < end {
-                        guard end - c.o >= 4, let type = c.u16(), let len = c.u16(), c.o + Int(len) <= end,
-                              let data = c.bytes(Int(len)) else { throw .invalidLength("extension") }
-                        extensions.append(TLSExtension(type: type, data: data))
-                    }
-                }
+                let (present, extensions) = try c.extensionBlock()
                 return ServerHello(legacyVersion: version, random: random, sessionIDLength: Int(sid), cipherSuite: cipher,
                                    compressionMethod: compression, extensionsPresent: present, extensions: extensions)
             }

@@ -68,6 +68,21 @@ struct ByteCursorLite {
         return Array(UnsafeRawBufferPointer(rebasing: b[o..<(o + n)]))
     }
     mutating func skip(_ n: Int) -> Bool { guard n >= 0, remaining >= n else { return false }; o += n; return true }
+    /// The optional extensions block that ends a ClientHello or ServerHello: `Extension extensions<0..2^16-1>`.
+    /// Returns whether the block was present, and the extensions in wire order.
+    mutating func extensionBlock() throws(TLSParseError) -> (present: Bool, extensions: [TLSExtension]) {
+        guard remaining > 0 else { return (false, []) }
+        guard let extLen = u16(), Int(extLen) <= remaining else { throw .invalidLength("extensions") }
+        let end = o + Int(extLen)
+        var extensions: [TLSExtension] = []
+        while o < end {
+            guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end,
+                  let data = bytes(Int(len)) else { throw .invalidLength("extension") }
+            extensions.append(TLSExtension(type: type, data: data))
+        }
+        return (true, extensions)
+    }
+
     /// A 16-bit-prefixed list of 16-bit values.
     mutating func u16List16() -> [UInt16]? {
         guard let len = u16(), Int(len) <= remaining, len % 2 == 0 else { return nil }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CaptureInput
+import Correlation
+import CTIndex
 import Fingerprints
 import Foundation
 import Pipeline
@@ -12,9 +14,23 @@ struct Helloscope: ParsableCommand {
         commandName: "helloscope",
         abstract: "TLS ClientHello fingerprints (JA3, JA3S, JA4, status_request) and revocation behaviour from packet captures.",
         version: version,
-        subcommands: [Analyze.self],
+        subcommands: [Analyze.self, CTIndexCommand.self, Live.self],
         defaultSubcommand: Analyze.self
     )
+
+    /// Exit status: usage errors are 2 (not the 64 of sysexits), like unreadable input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options that bound memory, shared by the commands that read packets.
@@ -68,6 +84,54 @@ struct ReportOptionsGroup: ParsableArguments {
     }
 }
 
+/// Certificate Transparency exports and the correlation window, shared by `analyze` and `live`.
+struct CorrelationOptions: ParsableArguments {
+    @Option(name: .long, help: "A Certificate Transparency export (crt.sh JSON, RFC 6962 get-entries, certstream, Censys) or PEM/DER certificates, a bundle or a directory, to map OCSP serials to hostnames. Repeatable.")
+    var ct: [String] = []
+
+    @Option(name: .long, help: "Format of the --ct files: auto, crtsh, rfc6962, certstream, censys, pem, der.")
+    var ctFormat: String = "auto"
+
+    @Option(name: .long, help: "Seconds either side of an OCSP request in which its TLS handshake is looked for.")
+    var correlationWindow: Double = 5
+
+    func validate() throws {
+        guard CTSourceFormat(rawValue: ctFormat) != nil else {
+            throw ValidationError("--ct-format must be one of: \(CTSourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard correlationWindow >= 0 && correlationWindow <= 3600 else { throw ValidationError("--correlation-window must be 0…3600 seconds") }
+    }
+
+    /// Loads the exports; prints what was loaded and skipped unless `quiet`.
+    func loadIndex(quiet: Bool) throws -> CTIndex {
+        var index = CTIndex()
+        let format = CTSourceFormat(rawValue: ctFormat) ?? .auto
+        for path in ct {
+            do {
+                let stats = try index.load(path: path, format: format)
+                if !quiet {
+                    Terminal.error("helloscope: \(path): \(stats.entries) CT entries (\(stats.format))"
+                                   + (stats.skipped > 0 ? ", \(stats.skipped) malformed or oversized records skipped" : ""))
+                    for p in stats.problems.prefix(3) { Terminal.error("helloscope:   skipped \(p)") }
+                }
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+        }
+        return index
+    }
+
+    var correlatorOptions: Correlator.Options {
+        var o = Correlator.Options()
+        o.windowSeconds = correlationWindow
+        return o
+    }
+
+    var json: [String: JSONValue] {
+        ["ct": .strings(ct), "ct_format": .string(ctFormat), "correlation_window": .double(correlationWindow)]
+    }
+}
+
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
 struct Analyze: ParsableCommand {
@@ -102,6 +166,7 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var reportOptions: ReportOptionsGroup
+    @OptionGroup var correlationOptions: CorrelationOptions
 
     func validate() throws {
         if let failOn, Severity(rawValue: failOn) == nil {
@@ -111,9 +176,10 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        var arguments = limitOptions.json
+        var arguments = limitOptions.json.merging(correlationOptions.json) { a, _ in a }
         arguments["fingerprint_files"] = .strings(reportOptions.fingerprints)
         arguments["fail_on"] = .optional(failOn)
+        let index = try correlationOptions.loadIndex(quiet: quiet)
         let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments,
                                                            fingerprints: try reportOptions.database()))
         var sinks: [EventSink] = [builder]
@@ -123,7 +189,7 @@ struct Analyze: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let sink = EventFanOut(sinks)
+        let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
         let showProgress = !quiet && isatty(2) == 1
         var failed = false
         for path in captures {
@@ -140,8 +206,16 @@ struct Analyze: ParsableCommand {
                 failed = true
             }
         }
-        let document = builder.document()
+        // Built only when something prints it (a quiet run that writes events only does not need it).
+        var built: JSONValue?
+        func document() -> JSONValue {
+            if let built { return built }
+            let d = builder.document()
+            built = d
+            return d
+        }
         if let report {
+            let document = document()
             var w = JSONWriter()
             document.write(to: &w)
             let text = document.pretty() + "\n"
@@ -154,7 +228,7 @@ struct Analyze: ParsableCommand {
         }
         if !quiet && events != "-" && report != "-" {
             let useColor = color == .always || (color == .auto && isatty(1) == 1)
-            Terminal.out(HumanReport.render(document, color: useColor))
+            Terminal.out(HumanReport.render(document(), color: useColor))
         }
         if failed { throw ExitCode(2) }
         if let failOn, let threshold = Severity(rawValue: failOn), let highest = builder.highestSeverity, highest >= threshold {

@@ -94,3 +94,44 @@ struct ZeekOCSPBaselines {
         #expect(leaf.stapled && !leaf.mustStapleWithoutStaple)
     }
 }
+
+@Suite struct HiddenResponderContacts {
+    /// A DNS query for a catalogue OCSP host and a TLS hello whose SNI is one are reported with low confidence;
+    /// other names are not.
+    @Test func dnsAndSNI() throws {
+        func dns(_ name: String) -> [UInt8] {
+            var q: [UInt8] = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+            for label in name.split(separator: ".") { q.append(UInt8(label.utf8.count)); q += Array(label.utf8) }
+            return q + [0, 0, 1, 0, 1]
+        }
+        var b = PcapBuilder()
+        for name in ["ocsp.digicert.com", "www.example.com"] {
+            b.add(Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 0, 0, 53], proto: 17,
+                                                          Frames.udp(sport: 33333, dport: 53, dns(name)))))
+        }
+        // The python fixture's SNI is good.lab.test: not a responder. Rewrite nothing; add a catalogue entry instead.
+        let events = try analyzeBytes(b.bytes)
+        let contacts = events.events.compactMap { if case .responderContact(let e) = $0 { return e } else { return nil } }
+        #expect(contacts.count == 1)
+        #expect(contacts.first?.via == "dns" && contacts.first?.host == "ocsp.digicert.com")
+        #expect(contacts.first?.responder.operator.contains("DigiCert") == true)
+        #expect(events.summaries[0].counters["dns_queries"] == 2)
+    }
+
+    @Test func catalogueLookups() {
+        let c = ResponderCatalogue.shared
+        #expect(c.lookup("ocsp.godaddy.com")?.operator == "GoDaddy")
+        #expect(c.lookup("OCSP.GODADDY.COM:80")?.operator == "GoDaddy")
+        #expect(c.lookup("r11.o.lencr.org", kind: "ocsp")?.operator == "Let's Encrypt")
+        #expect(c.lookup("ocsp.sca1b.amazontrust.com")?.operator == "Amazon")  // wildcard entry
+        #expect(c.lookup("example.com") == nil)
+        #expect(c.count > 250)
+    }
+
+    /// The compiled-in catalogue is generated from data/responders.csv.
+    @Test func catalogueMatchesItsCSV() throws {
+        let csv = String(decoding: try #require(Paths.readFile(Paths.packageRoot + "/data/responders.csv")), as: UTF8.self)
+        let rows = csv.split(whereSeparator: \.isNewline).dropFirst().count
+        #expect(ResponderCatalogue.shared.count == rows, "run scripts/gen-responders.py after editing data/responders.csv")
+    }
+}

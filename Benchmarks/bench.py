@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""helloscope benchmark: throughput and memory against a floor and tshark, with a correctness check.
+
+Called by Benchmarks/run.sh (which builds helloscope and the floor program first). Settings come from the
+environment (see run.sh); results go to stdout, Benchmarks/out/results.json and Benchmarks/out/results.md.
+"""
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.environ.get("BENCH_OUT", os.path.join(HERE, "out"))
+HS = os.environ["HELLOSCOPE"]
+WALK = os.path.join(OUT, "walk")
+SIZES = os.environ.get("BENCH_SIZES", "100M 1G 3G").split()
+PCAPNG_SIZES = os.environ.get("BENCH_PCAPNG_SIZES", "1G").split()
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+SEED = int(os.environ.get("BENCH_SEED", "1"))
+TSHARK_SIZE = os.environ.get("BENCH_TSHARK_SIZE", "1G")
+TSHARK_RUNS = int(os.environ.get("BENCH_TSHARK_RUNS", "1"))
+HALF_OPEN = int(os.environ.get("BENCH_HALF_OPEN", "1000000"))
+HALF_OPEN_MAX_FLOWS = [int(x) for x in os.environ.get("BENCH_HALF_OPEN_MAX_FLOWS", "131072").split()]
+MIB = 1 << 20
+failures = []
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def size_bytes(s):
+    s = s.upper()
+    return int(float(s.rstrip("KMG")) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(s[-1], 1))
+
+
+def capture(size, fmt, half_open=0):
+    """Generates (or reuses) a capture; returns (path, meta)."""
+    name = ("halfopen-%d" % half_open if half_open else "mixed-%s" % size) + "-s%d.%s" % (SEED, fmt)
+    path = os.path.join(OUT, name)
+    truth = path + ".truth.ndjson"
+    gen = os.path.join(HERE, "gen", "gencap.py")
+    stamp = os.path.getmtime(gen) if os.path.exists(gen) else 0
+    if not (os.path.exists(path) and os.path.exists(truth) and os.path.getmtime(truth) >= stamp):
+        cmd = [sys.executable, gen, path, "--seed", str(SEED), "--format", fmt]
+        cmd += ["--half-open", str(half_open)] if half_open else ["--size", size]
+        log("  generating %s ..." % name)
+        t = time.time()
+        subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+        log("  generated %s: %.0f MB in %.1f s" % (name, os.path.getsize(path) / 1e6, time.time() - t))
+    with open(truth) as f:
+        meta = [json.loads(l) for l in f if '"type": "meta"' in l][-1]
+    return path, meta
+
+
+def measure(cmd, stdout=subprocess.DEVNULL):
+    """Runs `cmd` under /usr/bin/time; returns wall, cpu (user+sys) seconds, peak RSS and peak anonymous RSS
+    (KiB; the latter sampled from /proc every 5 ms: memory other than the mapped capture)."""
+    tf = os.path.join(OUT, ".time")
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf] + cmd, stdout=stdout,
+                         stderr=subprocess.PIPE)
+    peak_anon = [0]
+
+    def poll():
+        child = None
+        while p.poll() is None:
+            try:
+                if child is None:
+                    with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                        kids = f.read().split()
+                    child = kids[0] if kids else None
+                if child:
+                    with open("/proc/%s/status" % child) as f:
+                        for line in f:
+                            if line.startswith("RssAnon:"):
+                                peak_anon[0] = max(peak_anon[0], int(line.split()[1]))
+            except (OSError, IndexError):
+                pass
+            time.sleep(0.005)
+
+    th = threading.Thread(target=poll)
+    th.start()
+    t0 = time.perf_counter()
+    _, err = p.communicate()
+    wall = time.perf_counter() - t0
+    th.join()
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), p.returncode, err.decode()[-2000:]))
+    e, u, s, m = open(tf).read().split()[-4:]
+    return {"wall": wall, "cpu": float(u) + float(s), "user": float(u), "sys": float(s), "rss_kib": int(m),
+            "anon_kib": peak_anon[0]}
+
+
+def runs(cmd, n, **kw):
+    rs = [measure(cmd, **kw) for _ in range(n)]
+    med = lambda k: statistics.median(r[k] for r in rs)
+    return {"wall": med("wall"), "cpu": med("cpu"), "rss_kib": max(r["rss_kib"] for r in rs),
+            "anon_kib": max(r["anon_kib"] for r in rs), "runs": n, "walls": [round(r["wall"], 3) for r in rs]}
+
+
+def summary_of(events):
+    with open(events, "rb") as f:
+        f.seek(max(0, os.path.getsize(events) - (1 << 16)))
+        last = f.read().splitlines()[-1]
+    return json.loads(last)
+
+
+def check(truth, events, ocsp):
+    cmd = [sys.executable, os.path.join(HERE, "check.py"), truth, events, "--json"] + (["--ocsp"] if ocsp else [])
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    if p.returncode != 0:
+        failures.append("%s: %s" % (os.path.basename(events), p.stderr.strip()[:3000]))
+        log("  CHECK FAILED for %s\n%s" % (events, p.stderr.strip()[:3000]))
+    return res
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    help_text = sh([HS, "analyze", "--help"])
+    has_report = "--report" in help_text
+    has_ocsp = re.search(r"ocsp", help_text, re.I) is not None
+    load = os.getloadavg()
+    machine = {
+        "nproc": sh(["nproc"]).strip(),
+        "cpu": next((l.split(":", 1)[1].strip() for l in sh(["lscpu"]).splitlines() if l.startswith("Model name")), "?"),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30), 1),
+        "kernel": platform.release(), "load_at_start": [round(x, 2) for x in load],
+        "helloscope": sh([HS, "--version"]).strip(),
+        "tshark": sh(["tshark", "--version"]).splitlines()[0] if TSHARK_SIZE != "0" else None,
+    }
+    log("machine: %(nproc)s cores, %(cpu)s, %(mem_gib)s GiB, kernel %(kernel)s, load %(load_at_start)s" % machine)
+    if load[0] > 1.0:
+        log("  note: load average %.2f - other work is running; wall times will be noisy, CPU times less so" % load[0])
+    log("helloscope features: --report %s; OCSP requests %s" % (
+        "measured as a second variant" if has_report else "not available (not used)",
+        "checked" if has_ocsp else "not reported by this helloscope (not checked)"))
+
+    results = {"machine": machine, "seed": SEED, "runs": RUNS, "report_option": has_report, "ocsp_checked": has_ocsp,
+               "throughput": [], "tshark": None, "memory_test": None}
+
+    def analyze_cmd(path, tag, report=False):
+        ev = os.path.join(OUT, "%s.events.ndjson" % tag)
+        cmd = [HS, "analyze", path, "--events", ev, "--quiet"]
+        if report:
+            cmd += ["--report", os.path.join(OUT, "%s.report.json" % tag)]
+        return cmd, ev
+
+    for fmt, size in [("pcap", s) for s in SIZES] + [("pcapng", s) for s in PCAPNG_SIZES]:
+        path, meta = capture(size, fmt)
+        nbytes, packets = os.path.getsize(path), meta["packets"]
+        tag = os.path.basename(path)
+        log("\n%s: %.1f MB, %d packets, %d ClientHellos, %d OCSP requests"
+            % (tag, nbytes / 1e6, packets, meta["client_hellos"], meta["ocsp_requests"]))
+        subprocess.run(["cat", path], stdout=subprocess.DEVNULL)  # warm the page cache
+        cat = runs(["sh", "-c", 'cat "$0" > /dev/null', path], RUNS)
+        walk = runs([WALK, path], RUNS)
+        hsr = None
+        if has_report:
+            cmd, ev = analyze_cmd(path, tag, report=True)
+            hsr = runs(cmd, RUNS)
+            check(path + ".truth.ndjson", ev, has_ocsp)
+        cmd, ev = analyze_cmd(path, tag)
+        hs = runs(cmd, RUNS)
+        chk = check(path + ".truth.ndjson", ev, has_ocsp)
+        counters = summary_of(ev).get("counters", {})
+        row = {"capture": tag, "format": fmt, "bytes": nbytes, "packets": packets, "cat": cat, "walk": walk,
+               "helloscope": hs, "helloscope_report": hsr, "check": chk,
+               "counters": {k: counters.get(k) for k in ("tcp_peak_flows", "tcp_flows_evicted", "tcp_flows_expired",
+                                                         "tcp_out_of_order_segments", "tcp_retransmitted_segments")}}
+        for name, r in (("cat", cat), ("walk", walk), ("helloscope", hs)) + ((("report", hsr),) if hsr else ()):
+            r["mb_s"] = nbytes / 1e6 / r["wall"]
+            r["mb_s_cpu"] = nbytes / 1e6 / r["cpu"] if r["cpu"] > 0 else None
+            r["pkts_s"] = packets / r["wall"]
+        row["helloscope_vs_walk"] = walk["wall"] / hs["wall"]
+        row["helloscope_vs_walk_cpu"] = walk["cpu"] / hs["cpu"] if hs["cpu"] else None
+        results["throughput"].append(row)
+        log("  cat          %8.0f MB/s" % cat["mb_s"])
+        log("  walk         %8.0f MB/s  %10.0f packets/s  (cpu %.3f s)" % (walk["mb_s"], walk["pkts_s"], walk["cpu"]))
+        log("  helloscope   %8.0f MB/s  %10.0f packets/s  (cpu %.3f s = %.0f MB/s)  peak RSS %.1f MiB, "
+            "of which not the mapped file %.1f MiB" % (hs["mb_s"], hs["pkts_s"], hs["cpu"], hs["mb_s_cpu"],
+                                                        hs["rss_kib"] / 1024, hs["anon_kib"] / 1024))
+        if hsr:
+            log("  + --report   %8.0f MB/s  %10.0f packets/s  (cpu %.3f s = %.0f MB/s)  peak RSS %.1f MiB, "
+                "of which not the mapped file %.1f MiB  (the report hashes the whole capture with SHA-256 first)"
+                % (hsr["mb_s"], hsr["pkts_s"], hsr["cpu"], hsr["mb_s_cpu"], hsr["rss_kib"] / 1024, hsr["anon_kib"] / 1024))
+        log("  helloscope / walk = %.2f (wall), %.2f (cpu)" % (row["helloscope_vs_walk"], row["helloscope_vs_walk_cpu"]))
+        log("  check: %d/%d ClientHellos right, %d unexpected%s" % (
+            chk["client_hellos_found"] - chk["client_hellos_wrong"], chk["client_hellos_expected"],
+            chk["client_hellos_unexpected"],
+            ", OCSP %s/%s" % (chk["ocsp_found"], chk["ocsp_expected"]) if has_ocsp else ", OCSP not checked"))
+
+    if TSHARK_SIZE != "0":
+        path, meta = capture(TSHARK_SIZE, "pcap")
+        nbytes = os.path.getsize(path)
+        tag = os.path.basename(path)
+        log("\ntshark vs helloscope on %s (%.1f MB; tshark is slow, so the comparison uses this file for both)"
+            % (tag, nbytes / 1e6))
+        out = os.path.join(OUT, "tshark.ja3.txt")
+        with open(out, "w") as f:
+            ts = runs(["tshark", "-r", path, "-T", "fields", "-e", "tls.handshake.ja3", "-Y", "tls.handshake.type==1"],
+                      TSHARK_RUNS, stdout=f)
+        with open(out) as f:
+            ts_hellos = sum(1 for l in f if l.strip())
+        cmd, ev = analyze_cmd(path, tag)
+        hs = runs(cmd, RUNS)
+        ts["mb_s"], hs["mb_s"] = nbytes / 1e6 / ts["wall"], nbytes / 1e6 / hs["wall"]
+        ts["pkts_s"], hs["pkts_s"] = meta["packets"] / ts["wall"], meta["packets"] / hs["wall"]
+        results["tshark"] = {"capture": tag, "bytes": nbytes, "packets": meta["packets"], "tshark": ts,
+                             "helloscope": hs, "ratio": ts["wall"] / hs["wall"], "ratio_cpu": ts["cpu"] / hs["cpu"],
+                             "tshark_ja3_lines": ts_hellos, "client_hellos": meta["client_hellos"]}
+        log("  tshark       %8.1f MB/s  %10.0f packets/s  peak RSS %.0f MiB  (%d JA3 lines for %d ClientHellos)"
+            % (ts["mb_s"], ts["pkts_s"], ts["rss_kib"] / 1024, ts_hellos, meta["client_hellos"]))
+        log("  helloscope   %8.1f MB/s  %10.0f packets/s" % (hs["mb_s"], hs["pkts_s"]))
+        log("  tshark / helloscope = %.0fx (wall), %.0fx (cpu)" % (results["tshark"]["ratio"], results["tshark"]["ratio_cpu"]))
+
+    if HALF_OPEN:
+        path, meta = capture(None, "pcap", half_open=HALF_OPEN)
+        tag = os.path.basename(path)
+        log("\nmemory test %s: %d half-open handshakes (SYN + first segment of a ClientHello), %d complete "
+            "ClientHellos interleaved, %.0f MB" % (tag, HALF_OPEN, meta["client_hellos"], os.path.getsize(path) / 1e6))
+        keep = ("tcp_peak_flows", "tcp_flows_evicted", "tcp_flows_expired", "tcp_midstream_pickups",
+                "tcp_peak_out_of_order_bytes", "tls_flows")
+        results["memory_test"] = {"capture": tag, "bytes": os.path.getsize(path), "half_open": HALF_OPEN, "runs": []}
+        for max_flows in [None] + HALF_OPEN_MAX_FLOWS:
+            cmd, ev = analyze_cmd(path, tag)
+            if max_flows:
+                cmd += ["--max-flows", str(max_flows)]
+            hs = runs(cmd, min(RUNS, 3))
+            chk = check(path + ".truth.ndjson", ev, has_ocsp)
+            s = summary_of(ev)
+            c = s.get("counters", {})
+            lim = (s.get("limits") or {}).get("max_flows")
+            results["memory_test"]["runs"].append({"max_flows_option": max_flows, "max_flows": lim, "helloscope": hs,
+                                                   "check": chk, "counters": {k: c.get(k) for k in keep}})
+            log("  %s (max_flows %s): peak RSS %.1f MiB, of which not the mapped file %.1f MiB; %.2f s"
+                % ("--max-flows %d" % max_flows if max_flows else "default limits", lim, hs["rss_kib"] / 1024,
+                   hs["anon_kib"] / 1024, hs["wall"]))
+            log("    counters: " + ", ".join("%s=%s" % (k, c.get(k)) for k in keep))
+            log("    check: %d/%d complete ClientHellos right" % (
+                chk["client_hellos_found"] - chk["client_hellos_wrong"], chk["client_hellos_expected"]))
+
+    # targets
+    log("\ntargets")
+    tgt = []
+    big = [r for r in results["throughput"] if r["bytes"] >= 900 * MIB]
+    for r in big:
+        tgt.append(("%s at >= 50%% of the header walk" % r["capture"], r["helloscope_vs_walk"] >= 0.5,
+                    "%.0f%% (wall), %.0f%% (cpu)" % (100 * r["helloscope_vs_walk"], 100 * r["helloscope_vs_walk_cpu"])))
+    if results["tshark"]:
+        tgt.append((">= 100x faster than tshark", results["tshark"]["ratio"] >= 100, "%.0fx" % results["tshark"]["ratio"]))
+    if results["throughput"]:
+        anon = [max(r["helloscope"]["anon_kib"], (r["helloscope_report"] or {}).get("anon_kib", 0)) / 1024
+                for r in results["throughput"]]
+        tgt.append(("RSS besides the mapped file <= 64 MiB at every size", max(anon) <= 64,
+                    " / ".join("%.1f" % a for a in anon) + " MiB"))
+    if results["memory_test"]:
+        for r in results["memory_test"]["runs"]:
+            m = r["helloscope"]
+            tgt.append(("%d half-open handshakes <= 256 MiB besides the mapped file (%s)"
+                        % (HALF_OPEN, "--max-flows %d" % r["max_flows_option"] if r["max_flows_option"] else "default limits"),
+                        m["anon_kib"] / 1024 <= 256,
+                        "%.1f MiB (peak RSS with the mapped file %.1f MiB)" % (m["anon_kib"] / 1024, m["rss_kib"] / 1024)))
+    tgt.append(("every generated ClientHello found with the right values" + (" and every OCSP request" if has_ocsp else ""),
+                not failures, "ok" if not failures else "%d failed checks" % len(failures)))
+    for name, ok, detail in tgt:
+        log("  [%s] %s: %s" % ("met" if ok else "NOT MET", name, detail))
+    results["targets"] = [{"target": n, "met": ok, "value": d} for n, ok, d in tgt]
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    log("\nresults: %s" % os.path.join(OUT, "results.json"))
+    if failures:
+        log("\nFAILED: helloscope's events do not match the ground truth:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

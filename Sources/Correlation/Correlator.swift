@@ -1,0 +1,239 @@
+import CTIndex
+import PacketDecoding
+import PKIParsing
+import Pipeline
+
+/// Joins revocation events to hostnames and TLS flows, between the pipeline and the writers.
+///
+/// * Every serial in `ocsp_request`, `ocsp_response`, `ocsp_staple` and `crl_fetch` events is looked up in the CT
+///   index (exports loaded with `--ct`, and certificates the capture itself shows in clear, which the correlator
+///   teaches the index as they pass): the event gains `hostnames` and `ct_match` (quality, source, entry).
+/// * An `ocsp_request` is linked to the TLS flow it belongs to (`tls_flow`): the same client, a ClientHello whose
+///   SNI is among the matched names or whose server certificate has the serial, within `window` seconds either
+///   side. Because the ClientHello may come after the request, requests are held until the window has passed in
+///   capture time (or the capture ends); the events behind them wait too, so the output stays in order.
+///
+/// Memory is bounded: `maximumPendingEvents` held at once (beyond it the oldest are released early), and the
+/// recent ClientHellos of at most `maximumClients` clients, `hellosPerClient` each.
+public final class Correlator: EventSink {
+    public struct Options: Sendable {
+        public var windowSeconds: Double = 5
+        public var maximumPendingEvents = 10_000
+        public var maximumClients = 65_536
+        public var hellosPerClient = 32
+        public init() {}
+    }
+
+    public struct Counters: Sendable, Equatable {
+        public var serialsLooked = 0
+        public var serialsMatched = 0
+        public var certificatesLearned = 0
+        public var requestsLinkedToTLS = 0
+        public var pendingReleasedEarly = 0
+    }
+
+    struct Hello {
+        var micros: Int64
+        var sni: String?
+        var flow: String
+        var capture: String
+        var frame: Int
+        var serverKey: String
+    }
+
+    public private(set) var index: CTIndex
+    public let options: Options
+    public private(set) var counters = Counters()
+    private let downstream: EventSink
+    private var pending: [(deadline: Int64, event: Event)] = []
+    private var pendingHead = 0
+    private var hellos: [IPAddress: [Hello]] = [:]
+    /// Leaf serial served on a flow (client address|client port|server address|server port).
+    private var leafByFlow: [String: String] = [:]
+    private var issuers: [X509Certificate] = []
+
+    public init(index: CTIndex = CTIndex(), options: Options = Options(), downstream: EventSink) {
+        self.index = index
+        self.options = options
+        self.downstream = downstream
+    }
+
+    static func flowKey(client: Endpoint, server: Endpoint) -> String {
+        "\(client.address)|\(client.port)|\(server.address)|\(server.port)"
+    }
+
+    public func handle(_ event: Event) {
+        var event = event
+        var deadline: Int64 = .min
+        switch event {
+        case .clientHello(let e):
+            remember(e)
+        case .certificate(let e):
+            learn(e)
+        case .ocspRequest(let e):
+            deadline = e.context.microseconds + Int64(options.windowSeconds * 1_000_000)
+        case .ocspResponse(var e):
+            (e.hostnames, e.ctMatches) = resolve(e.response.basic?.responses.map(\.certID) ?? [])
+            event = .ocspResponse(e)
+        case .ocspStaple(var e):
+            (e.hostnames, e.ctMatches) = resolve(e.response.basic?.responses.map(\.certID) ?? [])
+            event = .ocspStaple(e)
+        case .crlFetch(var e):
+            (e.hostnames, e.ctMatches) = resolveSerials(e.crl.revokedCertificates.prefix(CRLFetchEvent.maximumSerialsInEvent).map(\.serialNumber))
+            event = .crlFetch(e)
+        case .captureSummary:
+            flush(until: .max)
+            downstream.handle(event)
+            hellos.removeAll(keepingCapacity: true)
+            leafByFlow.removeAll(keepingCapacity: true)
+            return
+        default:
+            break
+        }
+        let now = Self.micros(event)
+        if pending.count - pendingHead == 0 && deadline == .min {
+            downstream.handle(event)
+            return
+        }
+        pending.append((deadline, event))
+        flush(until: now)
+        if pending.count - pendingHead > options.maximumPendingEvents {
+            counters.pendingReleasedEarly += 1
+            release(pending[pendingHead].event)
+            pendingHead += 1
+        }
+    }
+
+    static func micros(_ event: Event) -> Int64 {
+        switch event {
+        case .clientHello(let e): return e.context.microseconds
+        case .serverHello(let e): return e.context.microseconds
+        case .tlsAlert(let e): return e.context.microseconds
+        case .ocspRequest(let e): return e.context.microseconds
+        case .ocspResponse(let e): return e.context.microseconds
+        case .crlFetch(let e): return e.context.microseconds
+        case .ocspStaple(let e): return e.context.microseconds
+        case .certificate(let e): return e.context.microseconds
+        case .revokedCertificateAccepted(let e): return e.context.microseconds
+        case .httpRequest(let e): return e.http.context.microseconds
+        case .responderContact(let e): return e.context.microseconds
+        case .captureSummary: return .max
+        }
+    }
+
+    /// Releases the held events whose window has passed by `seconds` of capture time (a live capture calls this
+    /// on its clock tick, so a quiet interface does not hold a request back).
+    public func advanceClock(toSeconds seconds: Int64) {
+        flush(until: seconds &* 1_000_000)
+    }
+
+    /// Releases held events, in order, while the head's window has passed.
+    private func flush(until now: Int64) {
+        while pendingHead < pending.count && pending[pendingHead].deadline <= now {
+            release(pending[pendingHead].event)
+            pendingHead += 1
+        }
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        } else if pendingHead > 4096 {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
+    }
+
+    private func release(_ event: Event) {
+        guard case .ocspRequest(var e) = event else {
+            downstream.handle(event)
+            return
+        }
+        (e.hostnames, e.ctMatches) = resolve(e.request.certIDs)
+        e.tlsFlow = link(e)
+        if e.tlsFlow != nil { counters.requestsLinkedToTLS += 1 }
+        downstream.handle(.ocspRequest(e))
+    }
+
+    // MARK: - Learning
+
+    private func remember(_ e: ClientHelloEvent) {
+        let client = e.context.source.address
+        if hellos[client] == nil && hellos.count >= options.maximumClients { hellos.removeAll(keepingCapacity: true) }
+        var list = hellos[client] ?? []
+        if list.count >= options.hellosPerClient { list.removeFirst() }
+        list.append(Hello(micros: e.context.microseconds, sni: e.sni, flow: e.context.flowID, capture: e.context.capture,
+                          frame: e.context.frame, serverKey: Self.flowKey(client: e.context.source, server: e.context.destination)))
+        hellos[client] = list
+    }
+
+    private func learn(_ e: CertificateEvent) {
+        if e.chainIndex == 0 {
+            index.learn(certificate: e.certificate, issuer: e.issuer, sni: e.sni, source: "capture:" + e.context.capture)
+            counters.certificatesLearned += 1
+            if leafByFlow.count < options.maximumClients * 4 {
+                leafByFlow[Self.flowKey(client: e.context.destination, server: e.context.source)] = e.certificate.serialNumber.hex
+            }
+        } else if issuers.count < 1024, !issuers.contains(e.certificate) {
+            issuers.append(e.certificate)
+            index.addIssuers([e.certificate])
+        }
+    }
+
+    // MARK: - Matching
+
+    private func info(_ m: CTMatch?, serial: String) -> CTMatchInfo {
+        guard let m else {
+            return CTMatchInfo(serial: serial, quality: "none", hostnames: [], source: "", entry: nil, candidates: 0)
+        }
+        let best = m.candidates.first { $0.quality == m.quality } ?? m.candidates.first
+        return CTMatchInfo(serial: serial, quality: m.quality.rawValue, hostnames: m.hostnames, source: best?.source ?? "",
+                           entry: best?.recordID.map { String($0) }, candidates: m.candidates.count)
+    }
+
+    func resolve(_ ids: [OCSPCertID]) -> ([String], [CTMatchInfo]) {
+        var names = Set<String>()
+        var infos: [CTMatchInfo] = []
+        for id in ids {
+            counters.serialsLooked += 1
+            let m = index.lookup(certID: id, issuerCandidates: issuers)
+            if m != nil { counters.serialsMatched += 1 }
+            let i = info(m, serial: id.serialNumber.hex)
+            names.formUnion(i.hostnames)
+            infos.append(i)
+        }
+        return (names.sorted(), infos)
+    }
+
+    func resolveSerials(_ serials: [SerialNumber]) -> ([String], [CTMatchInfo]) {
+        var names = Set<String>()
+        var infos: [CTMatchInfo] = []
+        for s in serials {
+            counters.serialsLooked += 1
+            guard let m = index.lookup(serialHex: s.hex) else { continue }
+            counters.serialsMatched += 1
+            let i = info(m, serial: s.hex)
+            names.formUnion(i.hostnames)
+            infos.append(i)
+        }
+        return (names.sorted(), infos)
+    }
+
+    /// The ClientHello of the same client, within the window, whose SNI is a matched name or whose server
+    /// certificate has one of the serials; the closest in time wins.
+    private func link(_ e: OCSPRequestEvent) -> TLSFlowLink? {
+        guard let list = hellos[e.context.source.address] else { return nil }
+        let t = e.context.microseconds
+        let window = Int64(options.windowSeconds * 1_000_000)
+        let names = Set(e.hostnames.map { $0.lowercased() })
+        let serials = Set(e.request.certIDs.map(\.serialNumber.hex))
+        var best: Hello?
+        for h in list where abs(h.micros - t) <= window {
+            let bySNI = h.sni.map { sni in names.contains(sni.lowercased()) || names.contains { $0.hasPrefix("*.") && sni.lowercased().hasSuffix($0.dropFirst(1)) } } ?? false
+            let byCertificate = leafByFlow[h.serverKey].map(serials.contains) ?? false
+            guard bySNI || byCertificate else { continue }
+            if best == nil || abs(h.micros - t) < abs(best!.micros - t) { best = h }
+        }
+        guard let best else { return nil }
+        return TLSFlowLink(flow: best.flow, capture: best.capture, frame: best.frame, sni: best.sni,
+                           offsetMilliseconds: Double(t - best.micros) / 1000)
+    }
+}

@@ -1,0 +1,86 @@
+/// The TCP flows being tracked, by key: an open-addressing hash table (linear probing, backward-shift deletion).
+///
+/// One lookup per packet: a slot holds the key's hash and the flow, 16 bytes, so a lookup touches one slot and
+/// then the flow it needs anyway (a `Dictionary` keeps keys, values and occupancy in three separate arrays).
+/// The hash is the standard seeded `Hasher`, so crafted addresses cannot be chosen to collide. At most 3/4 full.
+struct FlowTable {
+    private struct Slot {
+        var hash: Int
+        var flow: TCPFlow?
+    }
+
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    /// A table that holds `capacity` flows before it grows.
+    init(capacity: Int) {
+        var buckets = 16
+        while buckets / 4 * 3 < capacity { buckets *= 2 }
+        slots = Array(repeating: Slot(hash: 0, flow: nil), count: buckets)
+        mask = buckets - 1
+    }
+
+    @inline(__always)
+    func find(_ key: FlowKey) -> TCPFlow? {
+        let h = key.hashValue
+        var i = h & mask
+        while let flow = slots[i].flow {
+            if slots[i].hash == h && flow.key == key { return flow }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    /// Adds a flow whose key is not in the table.
+    mutating func insert(_ flow: TCPFlow) {
+        if count + 1 > (mask + 1) / 4 * 3 { resize(buckets: (mask + 1) * 2) }
+        place(Slot(hash: flow.key.hashValue, flow: flow))
+        count += 1
+    }
+
+    private mutating func place(_ slot: Slot) {
+        var i = slot.hash & mask
+        while slots[i].flow != nil { i = (i + 1) & mask }
+        slots[i] = slot
+    }
+
+    private mutating func resize(buckets: Int) {
+        let old = slots
+        slots = Array(repeating: Slot(hash: 0, flow: nil), count: buckets)
+        mask = buckets - 1
+        for slot in old where slot.flow != nil { place(slot) }
+    }
+
+    /// Removes the flow with `key`, if there is one.
+    mutating func remove(_ key: FlowKey) {
+        let h = key.hashValue
+        var i = h & mask
+        while true {
+            guard let flow = slots[i].flow else { return }
+            if slots[i].hash == h && flow.key == key { break }
+            i = (i + 1) & mask
+        }
+        // Backward shift: move later entries of the probe run into the hole when that keeps them reachable.
+        var hole = i
+        var j = (i + 1) & mask
+        while slots[j].flow != nil {
+            let home = slots[j].hash & mask
+            if (j &- home) & mask >= (j &- hole) & mask {
+                slots[hole] = slots[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        slots[hole] = Slot(hash: 0, flow: nil)
+        count -= 1
+    }
+
+    /// Every flow, in table order.
+    var flows: [TCPFlow] {
+        var all: [TCPFlow] = []
+        all.reserveCapacity(count)
+        for slot in slots { if let flow = slot.flow { all.append(flow) } }
+        return all
+    }
+}

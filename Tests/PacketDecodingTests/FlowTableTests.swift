@@ -1,0 +1,38 @@
+import Testing
+@testable import PacketDecoding
+
+/// The flow table against a Dictionary, through inserts and removals that grow it and wrap its probe runs.
+struct FlowTableTests {
+    func key(_ n: Int, v6: Bool = false) -> FlowKey {
+        let a = IPAddress(hi: v6 ? 0x2001_0db8 << 32 : 0, lo: UInt64(n % 251), isIPv6: v6)
+        let b = IPAddress(hi: v6 ? 0x2001_0db8 << 32 : 0, lo: UInt64(1000 + n / 251), isIPv6: v6)
+        return FlowKey(low: Endpoint(address: a, port: UInt16(n % 65_536)), high: Endpoint(address: b, port: 443),
+                       transport: 6)
+    }
+
+    @Test func matchesADictionary() {
+        var table = FlowTable(capacity: 4)
+        var model: [FlowKey: TCPFlow] = [:]
+        var x: UInt64 = 0x2545_f491_4f6c_dd1d
+        for step in 0..<40_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let k = key(Int(x % 3000), v6: x & 0x10000 != 0)
+            if let f = model[k] {
+                #expect(table.find(k) === f)
+                if x & 3 != 0 { table.remove(k); model[k] = nil }
+            } else {
+                #expect(table.find(k) == nil)
+                let f = TCPFlow(key: k, now: Int64(step))
+                table.insert(f)
+                model[k] = f
+            }
+            #expect(table.count == model.count)
+        }
+        for (k, f) in model { #expect(table.find(k) === f) }
+        #expect(Set(table.flows.map { ObjectIdentifier($0) }) == Set(model.values.map { ObjectIdentifier($0) }))
+        for k in model.keys { table.remove(k) }
+        #expect(table.count == 0 && table.flows.isEmpty)
+        table.remove(key(1))
+        #expect(table.count == 0)
+    }
+}

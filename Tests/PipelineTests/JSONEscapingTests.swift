@@ -1,0 +1,62 @@
+import Testing
+import Pipeline
+
+/// The escaping rules of the JSON writer on every kind of byte: runs copied as they are, escapes in between.
+struct JSONEscapingTests {
+    func encoded(_ s: String) -> String {
+        var w = JSONWriter()
+        w.string(s)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    @Test func plainAndMultibyteTextIsCopied() {
+        #expect(encoded("") == #""""#)
+        #expect(encoded("good.lab.test") == #""good.lab.test""#)
+        // U+20AC and U+2027 share the lead byte 0xE2 with U+2028/U+2029 and are not escaped.
+        #expect(encoded("é€\u{2027}\u{202a}😀x") == "\"é€\u{2027}\u{202a}😀x\"")
+    }
+
+    @Test func everyEscape() {
+        #expect(encoded("a\"b\\c\nd\re\tf") == #""a\"b\\c\nd\re\tf""#)
+        #expect(encoded("\u{0}\u{1f}\u{7f}") == #""\u0000\u001f\u007f""#)
+        #expect(encoded("\u{2028}\u{2029}") == #""\u2028\u2029""#)
+        #expect(encoded("x\u{2028}") == #""x\u2028""#)
+        #expect(encoded("\u{e2}") == "\"\u{e2}\"")
+    }
+}
+
+struct JSONIntegerTests {
+    @Test func integersAsStringWritesThem() {
+        var w = JSONWriter()
+        w.beginArray()
+        let values: [Int64] = [0, 7, -7, 10, 1234567890, Int64.max, Int64.min]
+        for v in values { w.int(v) }
+        w.int(UInt64.max)
+        w.int(UInt8(255))
+        w.endArray()
+        let expected = "[" + (values.map { String($0) } + [String(UInt64.max), "255"]).joined(separator: ",") + "]"
+        #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+    }
+}
+
+struct JSONLongStringTests {
+    /// Every escaped character at every position of strings longer than the eight bytes checked at once.
+    @Test func escapesAtEveryPosition() {
+        let specials: [(String, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#),
+                                            ("\u{1f}", #"\u001f"#), ("\u{7f}", #"\u007f"#), ("\u{2028}", #"\u2028"#),
+                                            ("é", "é"), (" ", " "), ("~", "~")]
+        for length in [7, 8, 9, 15, 16, 17, 33] {
+            for position in 0..<length {
+                for (raw, escaped) in specials {
+                    let plain = Array(repeating: "a", count: length)
+                    var s = plain, e = plain
+                    s[position] = raw
+                    e[position] = escaped
+                    var w = JSONWriter()
+                    w.string(s.joined())
+                    #expect(String(decoding: w.bytes, as: UTF8.self) == "\"" + e.joined() + "\"")
+                }
+            }
+        }
+    }
+}
