@@ -21,7 +21,7 @@ let targets = [
     "FuzzX509",         // X509Certificate / CertificateList / PKIDocument (DER and PEM)
     "FuzzPKIText",      // OCSP GET paths, serial number spellings
     "FuzzUDP",          // UDPHandshakeExtractor (QUIC Initials, DTLS), plus harness-encrypted QUIC Initials
-    "FuzzPipeline",     // CaptureAnalyzer on a whole capture, events rendered as JSON and as the terminal summary
+    "FuzzPipeline",     // CaptureAnalyzer on a whole capture, events as JSON, packet strings as the terminal shows them
 ]
 
 let package = Package(
@@ -29,6 +29,11 @@ let package = Package(
     dependencies: [.package(name: "helloscope", path: "..")],
     targets: [
         .target(name: "FuzzSupport", dependencies: [kit], swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The CT export readers are not in the HelloscopeKit product: their sources are compiled here again
+        // (Sources/CTIndexUnderFuzz is a link to ../Sources/CTIndex) as a module of this package.
+        .target(name: "CTIndexUnderFuzz", dependencies: [kit], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "FuzzCTIndex", dependencies: ["FuzzSupport", "CTIndexUnderFuzz"],
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
     ] + targets.map {
         .executableTarget(name: $0, dependencies: ["FuzzSupport", kit], swiftSettings: [.swiftLanguageMode(.v6)])
     }

@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [--seconds N] [--ci] [--merge] [--seeds DIR] [--no-build] [--build-only] [--jobs N] [TARGET...]
 #
 #   --seconds N   run each target N seconds (default 30)
-#   --ci          short run for CI: 15 s per target; the whole script (build included) fits in about 5 minutes
+#   --ci          short run for CI: 12 s per target; the whole script (build included) fits in about 5 minutes
 #   --merge       afterwards, minimise the run's corpus into Fuzz/corpus/<TARGET> (libFuzzer -merge=1), keeping
 #                 only inputs up to 16 KiB (--merge-max-bytes N) so the committed corpus stays small
 #   --seeds DIR   also start from DIR/<TARGET>/ (e.g. from Fuzz/seeds/extract.py)
@@ -23,7 +23,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(FuzzPcap FuzzPcapNG FuzzDecode FuzzTLSStream FuzzHello FuzzHTTP FuzzOCSP FuzzX509 FuzzPKIText FuzzUDP FuzzPipeline)
+ALL=(FuzzPcap FuzzPcapNG FuzzDecode FuzzTLSStream FuzzHello FuzzHTTP FuzzOCSP FuzzX509 FuzzPKIText FuzzUDP FuzzPipeline FuzzCTIndex)
 seconds=30
 merge=0
 build=1
@@ -35,7 +35,7 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift ;;
-    --ci) seconds=15 ;;
+    --ci) seconds=12 ;;
     --merge) merge=1 ;;
     --merge-max-bytes) merge_max="$2"; shift ;;
     --seeds) seeds="$2"; shift ;;

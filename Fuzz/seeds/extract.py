@@ -175,6 +175,9 @@ def main():
         is_pcapng = magic == b"\x0a\x0d\x0d\x0a"
         name = os.path.basename(path)
         if not (is_pcap or is_pcapng):
+            # CT exports (crt.sh, RFC 6962, certstream, Censys, PEM, DER): auto-detected format, default chunking.
+            if ("ct-samples" in path or "CTIndex" in path) and name.rsplit(".", 1)[-1] in ("json", "ndjson", "pem", "der", "txt"):
+                write(out, "FuzzCTIndex", b"\x00" + data[:MAX_FILE], tag)
             # Fixtures: DER documents, HTTP streams, hello hex dumps.
             if name.endswith(".der"):
                 write(out, "FuzzOCSP" if "ocsp" in name or "zeek" in name else "FuzzX509", data, tag)
