@@ -6,6 +6,8 @@
 #    network namespaces) and checks their ground truth against the committed one, so the lab cannot rot; the
 #    fresh captures are then tested like the committed ones. Needs root; HELLOSCOPE_SKIP_LAB=1 skips it.
 # 3. Builds and runs every Swift test.
+# 4. Runs every libFuzzer target briefly on its committed corpus (scripts/fuzz.sh --ci, ~4 minutes), so the
+#    harness cannot rot and the regression corpus is replayed. HELLOSCOPE_SKIP_FUZZ=1 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh --tests
@@ -21,6 +23,12 @@ else
   echo "test: rerunning the lab's non-browser scenarios into .build-lab/captures" >&2
   lab/check-ground-truth.sh --keep "$PWD/.build-lab/captures"
   lab_dir="$PWD/.build-lab/captures"
+fi
+
+if [ "${HELLOSCOPE_SKIP_FUZZ:-0}" = 1 ]; then
+  echo "test: fuzzing skipped (HELLOSCOPE_SKIP_FUZZ=1)" >&2
+else
+  scripts/fuzz.sh --ci
 fi
 
 swift build --build-tests

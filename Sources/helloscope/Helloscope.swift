@@ -192,6 +192,7 @@ struct Analyze: ParsableCommand {
         let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
         let showProgress = !quiet && isatty(2) == 1
         var failed = false
+        var analysed = 0
         for path in captures {
             let name = path == "-" ? "-" : (path as NSString).lastPathComponent
             do {
@@ -200,6 +201,7 @@ struct Analyze: ParsableCommand {
                 let progress = showProgress ? ProgressBar(name: name, total: reader.source.totalSize) : nil
                 CaptureAnalyzer.analyze(reader: reader, name: name, limits: limitOptions.limits, sink: sink,
                                         progress: progress.map { bar in { bar.update($0) } })
+                analysed += 1
                 progress?.finish()
             } catch {
                 Terminal.error("helloscope: \(path): \(error)")
@@ -226,7 +228,7 @@ struct Analyze: ParsableCommand {
                 }
             }
         }
-        if !quiet && events != "-" && report != "-" {
+        if !quiet && events != "-" && report != "-" && analysed > 0 {
             let useColor = color == .always || (color == .auto && isatty(1) == 1)
             Terminal.out(HumanReport.render(document(), color: useColor))
         }
