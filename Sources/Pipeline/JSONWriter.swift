@@ -167,18 +167,7 @@ public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
     guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else {
         return rfc3339General(seconds: seconds, nanoseconds: nanoseconds)
     }
-    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    let secOfDay = seconds - days * 86_400
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    var y = yoe + era * 400
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    if m <= 2 { y += 1 }
+    let (y, m, d, secOfDay) = civilDate(seconds)
     let micros = Int64(nanoseconds / 1000)
     return String(unsafeUninitializedCapacity: 27) { buf in
         func put(_ v: Int64, _ width: Int, at o: Int) {
@@ -199,7 +188,19 @@ public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
 
 /// `rfc3339` for any value (years outside 0...9999 are written with as many digits as they need).
 func rfc3339General(seconds: Int64, nanoseconds: UInt32) -> String {
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let (y, m, d, secOfDay) = civilDate(seconds)
+    func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    let micros = Int64(nanoseconds / 1000)
+    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(micros, 6))Z"
+}
+
+/// Year, month, day and second of the day of a Unix time (civil date from days since 1970-01-01, H. Hinnant's
+/// algorithm; proleptic Gregorian, UTC).
+@inline(__always)
+func civilDate(_ seconds: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64) {
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     let secOfDay = seconds - days * 86_400
     let z = days + 719_468
@@ -212,10 +213,5 @@ func rfc3339General(seconds: Int64, nanoseconds: UInt32) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp < 10 ? mp + 3 : mp - 9
     if m <= 2 { y += 1 }
-    func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-    let micros = Int64(nanoseconds / 1000)
-    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(micros, 6))Z"
+    return (y, m, d, secOfDay)
 }
