@@ -9,48 +9,6 @@ import FuzzSupport
 import Glibc
 #endif
 
-struct Reading: Equatable {
-    var packets: [[UInt8]] = []
-    var meta: [String] = []
-    var counters = CaptureCounters()
-    var stoppedEarly = false
-    var error: String?
-}
-
-func readAll(_ makeSource: () -> ByteSource?) -> Reading {
-    var r = Reading()
-    guard let source = makeSource() else { r.error = "no source"; return r }
-    do {
-        let reader = try CaptureReader(source: source)
-        while let p = reader.next() {
-            // Touch every byte (ASan checks the view), keep a bounded record for the comparison.
-            if r.packets.count < 64 { r.packets.append(Array(p.data)) } else { _ = p.data.reduce(0, &+) }
-            if r.meta.count < 64 { r.meta.append("\(p.frameNumber) \(p.seconds) \(p.nanoseconds) \(p.linkType.rawValue) \(p.originalLength) \(p.truncatedRecord)") }
-        }
-        r.counters = reader.counters
-        r.stoppedEarly = reader.stoppedEarly
-    } catch {
-        r.error = error.description
-    }
-    return r
-}
-
-/// A descriptor that reads `bytes` sequentially (an unlinked temporary file, read with read(2) like a pipe).
-func streamDescriptor(_ bytes: [UInt8]) -> Int32? {
-    var template = Array((access("/dev/shm", W_OK) == 0 ? "/dev/shm/fuzz-XXXXXX" : "/tmp/fuzz-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { return nil }
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
-        guard n > 0 else { close(fd); return nil }
-        off += n
-    }
-    lseek(fd, 0, SEEK_SET)
-    return fd
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
