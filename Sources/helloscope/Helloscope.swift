@@ -182,7 +182,9 @@ struct Analyze: ParsableCommand {
         let index = try correlationOptions.loadIndex(quiet: quiet)
         let builder = ReportBuilder(options: ReportOptions(generatorVersion: Helloscope.version, arguments: arguments,
                                                            fingerprints: try reportOptions.database()))
-        var sinks: [EventSink] = [builder]
+        // The report's aggregation runs only when something uses it: --report, --fail-on, or the printed summary.
+        let summaryPrinted = !quiet && events != "-" && report != "-"
+        var sinks: [EventSink] = report != nil || failOn != nil || summaryPrinted ? [builder] : []
         if let events {
             do { sinks.append(try NDJSONEventWriter(path: events)) } catch {
                 Terminal.error("helloscope: \(error)")
@@ -217,10 +219,7 @@ struct Analyze: ParsableCommand {
             return d
         }
         if let report {
-            let document = document()
-            var w = JSONWriter()
-            document.write(to: &w)
-            let text = document.pretty() + "\n"
+            let text = document().pretty() + "\n"
             if report == "-" { Terminal.out(text) } else {
                 do { try text.write(toFile: report, atomically: true, encoding: .utf8) } catch {
                     Terminal.error("helloscope: \(report): cannot write: \(error.localizedDescription)")
