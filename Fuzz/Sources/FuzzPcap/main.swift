@@ -17,14 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let magics: [[UInt8]] = [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]]
     var file = magics[Int(input.u8() & 3)]
     file += input.rest()
-    let inMemory = readAll { ByteSource(.bytes(file)) }
-    guard let fd = streamDescriptor(file) else { return 0 }
-    defer { close(fd) }
-    let streamed = readAll { ByteSource(.stream(fd: fd)) }
-    if inMemory != streamed {
-        print("in-memory and streamed readings differ:\n  \(inMemory)\n  \(streamed)")
-        abort()
-    }
+    readBothWaysAndCompare(file)
     return 0
 }
 

@@ -15,14 +15,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // pcapng: the file always begins with a Section Header Block type; the rest is the file after it.
     var file: [UInt8] = [0x0a, 0x0d, 0x0d, 0x0a]
     file += input.rest()
-    let inMemory = readAll { ByteSource(.bytes(file)) }
-    guard let fd = streamDescriptor(file) else { return 0 }
-    defer { close(fd) }
-    let streamed = readAll { ByteSource(.stream(fd: fd)) }
-    if inMemory != streamed {
-        print("in-memory and streamed readings differ:\n  \(inMemory)\n  \(streamed)")
-        abort()
-    }
+    readBothWaysAndCompare(file)
     return 0
 }
 

@@ -48,3 +48,15 @@ public func streamDescriptor(_ bytes: [UInt8]) -> Int32? {
     return fd
 }
 
+
+/// Reads `file` from memory and streamed through a descriptor; traps when the two readings differ.
+public func readBothWaysAndCompare(_ file: [UInt8]) {
+    let inMemory = readAll { ByteSource(.bytes(file)) }
+    guard let fd = streamDescriptor(file) else { return }
+    defer { close(fd) }
+    let streamed = readAll { ByteSource(.stream(fd: fd)) }
+    if inMemory != streamed {
+        print("in-memory and streamed readings differ:\n  \(inMemory)\n  \(streamed)")
+        abort()
+    }
+}
