@@ -34,6 +34,9 @@ public struct ReassemblyCounters: Sendable, Equatable {
     public var outOfOrderDroppedByLimit = 0
     /// Connections whose first packet was not a SYN (picked up mid-stream).
     public var midstreamPickups = 0
+    /// Segments of no tracked connection carrying neither SYN nor data (the last ACK after both FINs, a keep-alive
+    /// of a connection already evicted): counted, no flow is created for them.
+    public var untrackedSegments = 0
     public var peakFlows = 0
     public var peakOutOfOrderBytes = 0
     public init() {}
@@ -74,6 +77,9 @@ public struct TCPHalfConnection {
 /// A TCP connection being reassembled.
 public final class TCPFlow {
     public let key: FlowKey
+    /// Creation order within the reassembler: breaks ties in time so that the order of flows ended together
+    /// (idle, end of capture) never depends on the hash table.
+    public let serial: Int
     @exclusivity(unchecked) public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
     /// The direction that sent the first SYN without ACK, when seen.
     @exclusivity(unchecked) public internal(set) var synDirection: Int?
@@ -86,8 +92,9 @@ public final class TCPFlow {
     /// Whatever the sink attaches (its per-flow analysis state).
     @exclusivity(unchecked) public var attachment: AnyObject?
 
-    init(key: FlowKey, now: Int64) {
+    init(key: FlowKey, serial: Int, now: Int64) {
         self.key = key
+        self.serial = serial
         self.firstSeenSeconds = now
         self.lastSeenSeconds = now
     }
@@ -134,10 +141,15 @@ public final class TCPReassembler {
             flow = existing
         } else {
             if flags.contains(.rst) { return }  // nothing to track
+            // Nothing to analyse either: a flow made for it would only linger until it expired.
+            if p.payload.count == 0 && !flags.contains(.syn) {
+                counters.untrackedSegments += 1
+                return
+            }
             if flows.count >= limits.maximumFlows { makeRoom(now: now, sink: sink) }
-            flow = TCPFlow(key: key, now: now)
-            flows.insert(flow)
             counters.flowsCreated += 1
+            flow = TCPFlow(key: key, serial: counters.flowsCreated, now: now)
+            flows.insert(flow)
             if flows.count > counters.peakFlows { counters.peakFlows = flows.count }
             if !flags.contains(.syn) { counters.midstreamPickups += 1 }
         }
@@ -325,7 +337,7 @@ public final class TCPReassembler {
         let deadline = now - limits.idleTimeoutSeconds
         var idle: [TCPFlow] = []
         for flow in flows.flows where flow.lastSeenSeconds < deadline { idle.append(flow) }
-        for flow in idle.sorted(by: { $0.lastSeenSeconds < $1.lastSeenSeconds }) {
+        for flow in idle.sorted(by: { ($0.lastSeenSeconds, $0.lastActivity) < ($1.lastSeenSeconds, $1.lastActivity) }) {
             counters.flowsExpired += 1
             end(flow, reason: .idle, sink: sink)
         }
@@ -353,7 +365,9 @@ public final class TCPReassembler {
 
     /// Ends every remaining flow (end of the capture).
     public func finish<Sink: TCPStreamSink>(sink: Sink) {
-        let remaining = flows.flows.sorted { ($0.firstSeenSeconds, $0.lastSeenSeconds) < ($1.firstSeenSeconds, $1.lastSeenSeconds) }
+        let remaining = flows.flows.sorted {
+            ($0.firstSeenSeconds, $0.lastSeenSeconds, $0.serial) < ($1.firstSeenSeconds, $1.lastSeenSeconds, $1.serial)
+        }
         for flow in remaining { end(flow, reason: .endOfCapture, sink: sink) }
     }
 }

@@ -151,6 +151,7 @@ public final class CaptureAnalyzer {
         c["tcp_gaps_skipped"] = r.gapsSkipped
         c["tcp_out_of_order_dropped_by_limit"] = r.outOfOrderDroppedByLimit
         c["tcp_midstream_pickups"] = r.midstreamPickups
+        c["tcp_untracked_segments"] = r.untrackedSegments
         c["tcp_peak_flows"] = r.peakFlows
         c["tcp_peak_out_of_order_bytes"] = r.peakOutOfOrderBytes
         udpCounters(into: &c)

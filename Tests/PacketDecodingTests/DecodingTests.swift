@@ -161,6 +161,25 @@ final class StreamRecorder: TCPStreamSink {
         #expect(r.counters.midstreamPickups == 1)
     }
 
+    /// The last ACK after both FINs (and a keep-alive of a forgotten connection) carries nothing to analyse: it is
+    /// counted, and no flow is made for it that would linger until it expired.
+    @Test func dataLessSegmentOfNoFlowCreatesNone() {
+        let r = TCPReassembler(), sink = StreamRecorder()
+        var frames = segments(isn: 100, sizes: [300])
+        frames.append(Frames.tcp4(client: true, seq: 401, flags: 0x11))          // FIN|ACK
+        frames.append(Frames.tcp4(client: false, seq: 9000, flags: 0x11))        // FIN|ACK: both closed
+        frames.append(Frames.tcp4(client: true, seq: 402, flags: 0x10))          // the last ACK
+        frames.append(Frames.tcp4(client: true, sport: 40001, seq: 7, flags: 0x10))  // an ACK of an unknown flow
+        feed(frames, r, sink)
+        #expect(sink.ended == [.closed])
+        #expect(r.counters.flowsCreated == 1)
+        #expect(r.counters.untrackedSegments == 2)
+        #expect(r.activeFlows == 0)
+        // Data of an unknown connection is still picked up.
+        feed([Frames.tcp4(client: true, sport: 40002, seq: 50, [1, 2, 3])], r, sink)
+        #expect(r.counters.flowsCreated == 2 && r.counters.midstreamPickups == 1)
+    }
+
     @Test func conflictingOverlapKeepsFirstBytesAndIsCounted() {
         let r = TCPReassembler(), sink = StreamRecorder()
         let isn: UInt32 = 10
