@@ -2,7 +2,8 @@
 ///
 /// One lookup per packet: a slot holds the key's hash and the flow, 16 bytes, so a lookup touches one slot and
 /// then the flow it needs anyway (a `Dictionary` keeps keys, values and occupancy in three separate arrays).
-/// The hash is the standard seeded `Hasher`, so crafted addresses cannot be chosen to collide. At most 3/4 full.
+/// The hash is keyed with random words drawn per table (`FlowKey.tableHash`), so crafted addresses cannot be chosen
+/// to collide. At most 3/4 full. Nothing that is written out depends on the table's order.
 struct FlowTable {
     private struct Slot {
         var hash: Int
@@ -12,6 +13,7 @@ struct FlowTable {
     private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
+    private let keys: (UInt64, UInt64, UInt64)
 
     /// A table that holds `capacity` flows before it grows.
     init(capacity: Int) {
@@ -19,11 +21,16 @@ struct FlowTable {
         while buckets / 4 * 3 < capacity { buckets *= 2 }
         slots = Array(repeating: Slot(hash: 0, flow: nil), count: buckets)
         mask = buckets - 1
+        var random = SystemRandomNumberGenerator()
+        keys = (random.next(), random.next(), random.next())
     }
 
     @inline(__always)
+    func hash(_ key: FlowKey) -> Int { key.tableHash(keys: keys) }
+
+    @inline(__always)
     func find(_ key: FlowKey) -> TCPFlow? {
-        let h = key.hashValue
+        let h = hash(key)
         var i = h & mask
         while let flow = slots[i].flow {
             if slots[i].hash == h && flow.key == key { return flow }
@@ -35,7 +42,7 @@ struct FlowTable {
     /// Adds a flow whose key is not in the table.
     mutating func insert(_ flow: TCPFlow) {
         if count + 1 > (mask + 1) / 4 * 3 { resize(buckets: (mask + 1) * 2) }
-        place(Slot(hash: flow.key.hashValue, flow: flow))
+        place(Slot(hash: hash(flow.key), flow: flow))
         count += 1
     }
 
@@ -54,7 +61,7 @@ struct FlowTable {
 
     /// Removes the flow with `key`, if there is one.
     mutating func remove(_ key: FlowKey) {
-        let h = key.hashValue
+        let h = hash(key)
         var i = h & mask
         while true {
             guard let flow = slots[i].flow else { return }

@@ -22,7 +22,7 @@ struct FlowTableTests {
                 if x & 3 != 0 { table.remove(k); model[k] = nil }
             } else {
                 #expect(table.find(k) == nil)
-                let f = TCPFlow(key: k, now: Int64(step))
+                let f = TCPFlow(key: k, serial: step, now: Int64(step))
                 table.insert(f)
                 model[k] = f
             }
@@ -34,5 +34,31 @@ struct FlowTableTests {
         #expect(table.count == 0 && table.flows.isEmpty)
         table.remove(key(1))
         #expect(table.count == 0)
+    }
+
+    /// The keyed hash tells apart keys that differ in one field only (a port, an address byte, the family), and
+    /// spreads them over the low bits the table indexes with.
+    @Test func keyedHashSpreadsNeighbouringKeys() {
+        let keys = (UInt64(0x9e37_79b9_7f4a_7c15), UInt64(0xbf58_476d_1ce4_e5b9), UInt64(0x94d0_49bb_1331_11eb))
+        var seen = Set<Int>()
+        var buckets = [Int](repeating: 0, count: 1024)
+        var n = 0
+        for v6 in [false, true] {
+            for host in 0..<64 {
+                for port in 0..<400 {
+                    let a = IPAddress(hi: v6 ? 0x2001_0db8 << 32 : 0, lo: UInt64(host), isIPv6: v6)
+                    let b = IPAddress(hi: v6 ? 0x2001_0db8 << 32 : 0, lo: 0xc0a8_0001, isIPv6: v6)
+                    let k = FlowKey(low: Endpoint(address: a, port: UInt16(1024 + port)), high: Endpoint(address: b, port: 443),
+                                    transport: 6)
+                    let h = k.tableHash(keys: keys)
+                    seen.insert(h)
+                    buckets[h & 1023] += 1
+                    n += 1
+                }
+            }
+        }
+        #expect(seen.count == n)
+        // 51 200 keys over 1 024 buckets: 50 on average; a weak mix would pile them into a few.
+        #expect(buckets.max()! < 100 && buckets.min()! > 15)
     }
 }
