@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "QUICParsingTests", dependencies: ["QUICParsing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Pipeline", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "CTIndex", "Pipeline", "Report", "TestSupport"],
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "CTIndex", "PacketDecoding", "Pipeline", "Report", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "LiveTests", dependencies: ["CaptureLive", "CaptureInput"], swiftSettings: swiftSettings),
         .testTarget(

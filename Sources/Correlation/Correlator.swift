@@ -14,7 +14,10 @@ import Pipeline
 ///   capture time (or the capture ends); the events behind them wait too, so the output stays in order.
 ///
 /// Memory is bounded: `maximumPendingEvents` held at once (beyond it the oldest are released early), and the
-/// recent ClientHellos of at most `maximumClients` clients, `hellosPerClient` each.
+/// recent ClientHellos of at most `maximumClients` clients, `hellosPerClient` each. ClientHellos and served
+/// certificates older than twice the window (a request held for one window may still link a hello one window
+/// before it) are forgotten as capture time advances, so what is kept depends on the traffic of the last seconds,
+/// not on the length of the capture.
 public final class Correlator: EventSink {
     public struct Options: Sendable {
         public var windowSeconds: Double = 5
@@ -32,13 +35,17 @@ public final class Correlator: EventSink {
         public var pendingReleasedEarly = 0
     }
 
+    /// A ClientHello remembered for linking; its strings (flow id) are made only when a request links to it.
     struct Hello {
         var micros: Int64
         var sni: String?
-        var flow: String
-        var capture: String
-        var frame: Int
-        var serverKey: String
+        var context: EventContext
+    }
+
+    /// The two ends of a TCP connection as the client sees them.
+    struct ServerFlow: Hashable {
+        var client: Endpoint
+        var server: Endpoint
     }
 
     public private(set) var index: CTIndex
@@ -48,18 +55,24 @@ public final class Correlator: EventSink {
     private var pending: [(deadline: Int64, event: Event)] = []
     private var pendingHead = 0
     private var hellos: [IPAddress: [Hello]] = [:]
-    /// Leaf serial served on a flow (client address|client port|server address|server port).
-    private var leafByFlow: [String: String] = [:]
+    /// Leaf serial served on a flow, and when.
+    private var leafByFlow: [ServerFlow: (serial: String, micros: Int64)] = [:]
     private var issuers: [X509Certificate] = []
+    /// The latest capture time seen in a ClientHello or certificate, and how many were remembered since the last
+    /// sweep of what is older than the horizon.
+    private var newestMicros: Int64 = .min
+    private var rememberedSinceSweep = 0
+    private var lastSweepMicros: Int64 = .min
+
+    /// ClientHellos kept for linking requests (for diagnostics and tests).
+    public var rememberedHellos: Int { hellos.values.reduce(0) { $0 + $1.count } }
+    /// Served leaf certificates kept for linking requests.
+    public var rememberedLeaves: Int { leafByFlow.count }
 
     public init(index: CTIndex = CTIndex(), options: Options = Options(), downstream: EventSink) {
         self.index = index
         self.options = options
         self.downstream = downstream
-    }
-
-    static func flowKey(client: Endpoint, server: Endpoint) -> String {
-        "\(client.address)|\(client.port)|\(server.address)|\(server.port)"
     }
 
     public func handle(_ event: Event) {
@@ -86,6 +99,9 @@ public final class Correlator: EventSink {
             downstream.handle(event)
             hellos.removeAll(keepingCapacity: true)
             leafByFlow.removeAll(keepingCapacity: true)
+            newestMicros = .min
+            lastSweepMicros = .min
+            rememberedSinceSweep = 0
             return
         default:
             break
@@ -157,20 +173,54 @@ public final class Correlator: EventSink {
 
     private func remember(_ e: ClientHelloEvent) {
         let client = e.context.source.address
-        if hellos[client] == nil && hellos.count >= options.maximumClients { hellos.removeAll(keepingCapacity: true) }
-        var list = hellos[client] ?? []
-        if list.count >= options.hellosPerClient { list.removeFirst() }
-        list.append(Hello(micros: e.context.microseconds, sni: e.sni, flow: e.context.flowID, capture: e.context.capture,
-                          frame: e.context.frame, serverKey: Self.flowKey(client: e.context.source, server: e.context.destination)))
-        hellos[client] = list
+        advance(to: e.context.microseconds)
+        if hellos[client] == nil && hellos.count >= options.maximumClients {
+            sweep()
+            if hellos.count >= options.maximumClients { hellos.removeAll(keepingCapacity: true) }
+        }
+        let cap = options.hellosPerClient
+        let hello = Hello(micros: e.context.microseconds, sni: e.sni, context: e.context)
+        // Updated in place: read out, appended to and stored back, the list would be copied on every hello.
+        update(&hellos[client, default: []]) { list in
+            if list.count >= cap { list.removeFirst() }
+            list.append(hello)
+        }
+    }
+
+    @inline(__always)
+    private func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
+
+    /// Moves the correlator's notion of now; every window of capture time, or every 4 096 remembered items,
+    /// forgets what is past the horizon.
+    private func advance(to micros: Int64) {
+        if micros > newestMicros { newestMicros = micros }
+        rememberedSinceSweep += 1
+        if rememberedSinceSweep >= 4096 || newestMicros &- lastSweepMicros > Int64(options.windowSeconds * 1_000_000) {
+            sweep()
+        }
+    }
+
+    /// Forgets ClientHellos and served leaves older than twice the window (plus a second for timestamps slightly out
+    /// of order): no request still held or yet to come can link to them.
+    private func sweep() {
+        rememberedSinceSweep = 0
+        lastSweepMicros = newestMicros
+        let horizon = newestMicros &- 2 * Int64(options.windowSeconds * 1_000_000) &- 1_000_000
+        for client in Array(hellos.keys) {
+            update(&hellos[client, default: []]) { list in list.removeAll { $0.micros < horizon } }
+            if hellos[client]?.isEmpty == true { hellos[client] = nil }
+        }
+        leafByFlow = leafByFlow.filter { $0.value.micros >= horizon }
     }
 
     private func learn(_ e: CertificateEvent) {
         if e.chainIndex == 0 {
             index.learn(certificate: e.certificate, issuer: e.issuer, sni: e.sni, source: "capture:" + e.context.capture)
             counters.certificatesLearned += 1
+            advance(to: e.context.microseconds)
             if leafByFlow.count < options.maximumClients * 4 {
-                leafByFlow[Self.flowKey(client: e.context.destination, server: e.context.source)] = e.certificate.serialNumber.hex
+                leafByFlow[ServerFlow(client: e.context.destination, server: e.context.source)] =
+                    (e.certificate.serialNumber.hex, e.context.microseconds)
             }
         } else if issuers.count < 1024, !issuers.contains(e.certificate) {
             issuers.append(e.certificate)
@@ -228,12 +278,13 @@ public final class Correlator: EventSink {
         var best: Hello?
         for h in list where abs(h.micros - t) <= window {
             let bySNI = h.sni.map { sni in names.contains(sni.lowercased()) || names.contains { $0.hasPrefix("*.") && sni.lowercased().hasSuffix($0.dropFirst(1)) } } ?? false
-            let byCertificate = leafByFlow[h.serverKey].map(serials.contains) ?? false
+            let served = leafByFlow[ServerFlow(client: h.context.source, server: h.context.destination)]
+            let byCertificate = served.map { serials.contains($0.serial) } ?? false
             guard bySNI || byCertificate else { continue }
             if best == nil || abs(h.micros - t) < abs(best!.micros - t) { best = h }
         }
         guard let best else { return nil }
-        return TLSFlowLink(flow: best.flow, capture: best.capture, frame: best.frame, sni: best.sni,
+        return TLSFlowLink(flow: best.context.flowID, capture: best.context.capture, frame: best.context.frame, sni: best.sni,
                            offsetMilliseconds: Double(t - best.micros) / 1000)
     }
 }

@@ -2,6 +2,7 @@ import Testing
 import CaptureInput
 import Correlation
 import CTIndex
+import PacketDecoding
 import Pipeline
 import TestSupport
 
@@ -25,6 +26,32 @@ func correlate(_ captures: [String], ct: [String] = [], window: Double = 5) thro
 extension EventCollector {
     var requests: [OCSPRequestEvent] { events.compactMap { if case .ocspRequest(let e) = $0 { return e } else { return nil } } }
     var responses: [OCSPResponseEvent] { events.compactMap { if case .ocspResponse(let e) = $0 { return e } else { return nil } } }
+}
+
+/// What the correlator keeps for linking depends on the last seconds of traffic, not on the length of the capture.
+@Suite struct CorrelatorMemory {
+    @Test func oldHellosAreForgottenAsCaptureTimeAdvances() throws {
+        let (events, _) = try correlate(["firefox-nostaple.pcap"])
+        guard case .clientHello(let hello)? = events.events.first(where: { if case .clientHello = $0 { return true } else { return false } }) else {
+            Issue.record("no ClientHello in firefox-nostaple.pcap")
+            return
+        }
+        let sink = EventCollector()
+        let correlator = Correlator(downstream: sink)
+        // 20 000 hellos from 200 clients, one every 100 ms: 2 000 s of capture time.
+        for i in 0..<20_000 {
+            var e = hello
+            e.context.seconds = hello.context.seconds + Int64(i / 10)
+            e.context.nanoseconds = UInt32(i % 10) * 100_000_000
+            e.context.source.address = IPAddress(hi: 0, lo: 0x0a00_0000 + UInt64(i % 200), isIPv6: false)
+            correlator.handle(.clientHello(e))
+        }
+        // Without forgetting: 200 clients × 32 hellos. The horizon is 2 × 5 s + 1 s, swept every 5 s: at most
+        // 16 s of hellos, 160.
+        #expect(correlator.rememberedHellos <= 160)
+        #expect(correlator.rememberedHellos >= 100)
+        #expect(sink.events.count == 20_000)
+    }
 }
 
 @Suite struct LabCorrelation {
