@@ -10,6 +10,15 @@ public struct JSONWriter {
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         needsComma.removeAll(keepingCapacity: true)
+        keyPending = false
+    }
+
+    /// Ends a top-level value with a newline and prepares for the next one, keeping the bytes written so far
+    /// (newline-delimited JSON, several lines per buffer).
+    public mutating func endLine() {
+        bytes.append(0x0a)
+        needsComma.removeAll(keepingCapacity: true)
+        keyPending = false
     }
 
     private mutating func separator() {

@@ -4,17 +4,25 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes events as newline-delimited JSON to a file descriptor, one `write` per event (so a reader of a pipe
-/// or a growing file sees whole lines as they happen).
+/// Writes events as newline-delimited JSON to a file descriptor.
+///
+/// To a regular file, lines are gathered and written 64 KiB at a time, and at every capture summary (the end of a
+/// capture); to a pipe or a terminal, or when `flushEachEvent` is set (live capture, where someone may be
+/// following the file), each event is written at once with one `write`, so a reader sees whole lines as they
+/// happen. Call `flush()` before reading the file back while the writer is still alive; it also flushes when
+/// released.
 public final class NDJSONEventWriter: EventSink {
     private let fd: Int32
     private let ownsDescriptor: Bool
-    private var writer = JSONWriter(capacity: 8192)
+    private let buffered: Bool
+    private var writer = JSONWriter(capacity: 80 << 10)
     public private(set) var eventsWritten = 0
     public private(set) var writeError: String?
 
+    static let flushThreshold = 64 << 10
+
     /// Opens `path` for writing (`-` is standard output).
-    public init(path: String) throws {
+    public init(path: String, flushEachEvent: Bool = false) throws {
         if path == "-" {
             fd = 1
             ownsDescriptor = false
@@ -24,16 +32,30 @@ public final class NDJSONEventWriter: EventSink {
             fd = f
             ownsDescriptor = true
         }
+        var st = stat()
+        buffered = !flushEachEvent && fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    deinit { if ownsDescriptor { close(fd) } }
+    deinit {
+        flush()
+        if ownsDescriptor { close(fd) }
+    }
 
     public func handle(_ event: Event) {
-        writer.reset()
         event.write(to: &writer)
-        var bytes = writer.bytes
-        bytes.append(0x0a)
-        bytes.withUnsafeBytes { raw in
+        writer.endLine()
+        eventsWritten += 1
+        if !buffered || writer.bytes.count >= Self.flushThreshold {
+            flush()
+        } else if case .captureSummary = event {
+            flush()
+        }
+    }
+
+    /// Writes out the lines gathered so far.
+    public func flush() {
+        guard !writer.bytes.isEmpty else { return }
+        writer.bytes.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
                 let n = write(fd, raw.baseAddress! + off, raw.count - off)
@@ -43,7 +65,7 @@ public final class NDJSONEventWriter: EventSink {
                 }
             }
         }
-        eventsWritten += 1
+        writer.reset()
     }
 }
 

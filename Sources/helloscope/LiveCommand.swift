@@ -98,7 +98,7 @@ struct Live: ParsableCommand {
         // Outputs are opened before the capture so that a path error does not cost a capture start.
         var sinks: [EventSink] = []
         if let events {
-            do { sinks.append(try NDJSONEventWriter(path: events)) } catch {
+            do { sinks.append(try NDJSONEventWriter(path: events, flushEachEvent: true)) } catch {
                 Terminal.error("helloscope: \(error)")
                 throw ExitCode(2)
             }
