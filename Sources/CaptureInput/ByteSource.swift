@@ -36,6 +36,9 @@ public final class ByteSource {
     @exclusivity(unchecked) private var consumedBefore: Int64 = 0
     public private(set) var readError: String?
 
+    /// The mapping behind a mapped file (nil for streams and in-memory bytes).
+    public var mappedFile: MappedFile? { mapped }
+
     public init(_ backing: Backing) {
         switch backing {
         case .mapped(let file):

@@ -155,4 +155,43 @@ func analyzeBytes(_ bytes: [UInt8]) throws -> EventCollector {
         let human = try run(["analyze", path])
         #expect(human.out.contains(Pipeline.expectedJA4) && human.out.contains("good.lab.test"))
     }
+
+    /// The report names each capture by the SHA-256 that `sha256sum` gives (hashed on another thread during the
+    /// analysis); `--no-input-hash` leaves it null. Events gathered for a regular file are all written.
+    @Test(.enabled(if: CommandLine.binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum"),
+                   "helloscope binary or sha256sum missing"))
+    func reportHashesInputsAndEventsFileIsComplete() throws {
+        let lab = Paths.packageRoot + "/captures/lab/"
+        let captures = ["firefox-nostaple.pcap", "curl-certstatus-staple12.pcap"].map { lab + $0 }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        try #require(captures.count == 2)
+        let report = Paths.temporaryPath("hash-report.json"), events = Paths.temporaryPath("hash-events.ndjson")
+        let r = try run(["analyze"] + captures + ["--report", report, "--events", events, "--quiet"])
+        #expect(r.status == 0)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        let inputs = try #require(doc["inputs"] as? [[String: Any]])
+        #expect(inputs.count == 2)
+        for path in captures {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            p.arguments = [path]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let expected = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+            p.waitUntilExit()
+            let input = inputs.first { ($0["path"] as? String) == path }
+            #expect(input?["sha256"] as? String == String(expected), "\(path)")
+        }
+        let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+        #expect(lines.filter { $0.contains(#""type":"capture_summary""#) }.count == 2)
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+
+        let unhashed = try run(["analyze", captures[0], "--report", report, "--quiet", "--no-input-hash"])
+        #expect(unhashed.status == 0)
+        let doc2 = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        let input2 = try #require((doc2["inputs"] as? [[String: Any]])?.first)
+        #expect(input2["sha256"] is NSNull)
+        #expect((doc2["options"] as? [String: Any])?["input_hash"] as? String == "none")
+    }
 }
