@@ -9,7 +9,7 @@
 //   TLSParsing  HTTPParsing  PKIParsing  QUICParsing   — protocol parsers
 //   PacketDecoding      — link / IP / TCP / UDP decoding, tunnels, IP defragmentation, TCP reassembly
 //   CaptureInput  CaptureLive — pcap / pcapng files (mmap or stream), live interfaces (libpcap)
-//   CPcap  CCrypto      — system libraries (libpcap, libcrypto)
+//   CPcap  CCrypto      — system libraries (libpcap, libcrypto); CPrefetch — a cache hint for the reader
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -41,7 +41,9 @@ let package = Package(
         ),
 
         // MARK: - Capture input
-        .target(name: "CaptureInput", swiftSettings: swiftSettings),
+        // A cache prefetch hint for the capture reader (C: Swift has no prefetch intrinsic).
+        .target(name: "CPrefetch"),
+        .target(name: "CaptureInput", dependencies: ["CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "CaptureLive", dependencies: ["CPcap", "CaptureInput"], swiftSettings: swiftSettings),
 
         // MARK: - Packet decoding and TCP reassembly

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPrefetch
 
 /// Where capture bytes come from: a memory-mapped file, or a stream (standard input, a pipe) read in chunks.
 ///
@@ -92,6 +93,13 @@ public final class ByteSource {
         let avail = min(n, count - cursor)
         guard avail > 0, let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + cursor, count: avail)
+    }
+
+    /// Asks the CPU to start loading the bytes at `offset` past the read position (the next record's header), so
+    /// that the load overlaps the work on the current packet instead of stalling the next read. A hint only.
+    @inline(__always)
+    public func prefetch(ahead offset: Int) {
+        if count - cursor > offset, let base { hs_prefetch(base + cursor + offset) }
     }
 
     @inline(__always)

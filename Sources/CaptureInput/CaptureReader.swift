@@ -131,6 +131,9 @@ public final class CaptureReader {
         if let data = source.peek(incl) {
             packet.data = data
             source.advance(incl)
+            // The next record header (a cache miss in a file larger than the cache) and the headers of its packet.
+            source.prefetch(ahead: 0)
+            source.prefetch(ahead: 64)
         } else {
             // Truncated last record: analyse what is there.
             let data = source.peekAvailable(upTo: incl)
@@ -183,7 +186,11 @@ public final class CaptureReader {
             }
             let trailer = bigEndian ? block.be32(length - 4) : block.le32(length - 4)
             if Int(trailer) != length { counters.malformedBlocks += 1 }
-            defer { source.advance(length) }
+            defer {
+                source.advance(length)
+                source.prefetch(ahead: 0)
+                source.prefetch(ahead: 64)
+            }
             switch type {
             case 0x0a0d_0d0a:
                 continue

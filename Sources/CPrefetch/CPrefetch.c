@@ -1,0 +1,2 @@
+/* CPrefetch has only inline functions, in include/CPrefetch.h. */
+#include "CPrefetch.h"
