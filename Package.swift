@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "CaptureLive", dependencies: ["CPcap", "CaptureInput"], swiftSettings: swiftSettings),
 
         // MARK: - Packet decoding and TCP reassembly
-        .target(name: "PacketDecoding", dependencies: ["CaptureInput"], swiftSettings: swiftSettings),
+        .target(name: "PacketDecoding", dependencies: ["CaptureInput", "CPrefetch"], swiftSettings: swiftSettings),
 
         // MARK: - Protocol parsers
         .target(name: "TLSParsing", dependencies: ["CaptureInput"], swiftSettings: swiftSettings),

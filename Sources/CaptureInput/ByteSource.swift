@@ -37,6 +37,10 @@ public final class ByteSource {
     @exclusivity(unchecked) private var consumedBefore: Int64 = 0
     public private(set) var readError: String?
 
+    /// All bytes are in memory for the whole reading (mapped file, in-memory bytes): a packet handed out stays valid
+    /// while the next ones are read. Not so for a stream, whose buffer is reused.
+    public var isComplete: Bool { complete }
+
     /// The mapping behind a mapped file (nil for streams and in-memory bytes).
     public var mappedFile: MappedFile? { mapped }
 

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The TCP flows being tracked, by key: an open-addressing hash table (linear probing, backward-shift deletion).
 ///
 /// One lookup per packet: a slot holds the key's hash and the flow, 16 bytes, so a lookup touches one slot and
@@ -11,7 +13,7 @@ struct FlowTable {
     }
 
     private var slots: [Slot]
-    private var mask: Int
+    private(set) var mask: Int
     private(set) var count = 0
     private let keys: (UInt64, UInt64, UInt64)
 
@@ -81,6 +83,21 @@ struct FlowTable {
         }
         slots[hole] = Slot(hash: 0, flow: nil)
         count -= 1
+    }
+
+    @inline(__always)
+    func prefetchSlot(index: Int) {
+        slots.withUnsafeBufferPointer { hs_prefetch($0.baseAddress! + index) }
+    }
+
+    /// The object address held in slot `index` when its hash is `h` (nil otherwise), without retaining it.
+    @inline(__always)
+    func slotReference(index: Int, hash h: Int) -> UnsafeRawPointer? {
+        slots.withUnsafeBufferPointer { buffer in
+            let slot = UnsafeRawPointer(buffer.baseAddress! + index)
+            guard slot.load(as: Int.self) == h else { return nil }
+            return slot.load(fromByteOffset: MemoryLayout<Slot>.offset(of: \Slot.flow)!, as: UnsafeRawPointer?.self)
+        }
     }
 
     /// Every flow, in table order.

@@ -128,6 +128,15 @@ public final class TCPReassembler {
 
     public var activeFlows: Int { flows.count }
 
+    /// Prefetching for packets read ahead (a hint, never needed for correctness): `prefetchSlot` for the packet
+    /// after next returns a hash; `prefetchFlow` with that hash, one packet later, loads the flow its slot holds.
+    /// Each step's memory latency then overlaps the work on the packets before it.
+    @inline(__always)
+    public func prefetchSlot(_ key: FlowKey) -> Int { flows.prefetchSlot(key) }
+
+    @inline(__always)
+    public func prefetchFlow(hash: Int) { flows.prefetchFlow(hash: hash) }
+
     /// Processes one decoded TCP segment.
     public func process<Sink: TCPStreamSink>(_ p: borrowing DecodedPacket, now: Int64, sink: Sink) {
         counters.segments += 1

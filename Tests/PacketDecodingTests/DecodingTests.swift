@@ -223,3 +223,28 @@ final class StreamRecorder: TCPStreamSink {
         #expect(sink.ended.allSatisfy { $0 == .evicted })
     }
 }
+
+/// The read-ahead key used to prefetch flows agrees with the decoder wherever it gives one, on real captures
+/// (IPv4 and IPv6 lab traffic, and the reference corpus when present).
+@Suite struct FlowHint {
+    @Test func peekedKeyEqualsTheDecodedKey() throws {
+        var paths = Paths.files(under: Paths.packageRoot + "/captures/lab", suffixes: [".pcap"])
+        if let corpus = Paths.corpus { paths += Paths.files(under: corpus, suffixes: [".pcap", ".pcapng"]) }
+        var peeked = 0, tcp = 0
+        for path in paths {
+            let reader = try CaptureReader(path: path)
+            var decoder = PacketDecoder()
+            var out = DecodedPacket()
+            while let packet = reader.next() {
+                let hint = FlowKey.peekTCP(packet)
+                guard decoder.decode(packet, into: &out) == .decoded, out.transport == IPProtocolNumber.tcp else { continue }
+                tcp += 1
+                guard let hint else { continue }
+                peeked += 1
+                let key = FlowKey.make(source: out.sourceEndpoint, destination: out.destinationEndpoint, transport: IPProtocolNumber.tcp).0
+                #expect(hint == key, "\(path) frame \(packet.frameNumber)")
+            }
+        }
+        #expect(tcp > 400 && peeked * 10 >= tcp * 9, "tcp \(tcp) peeked \(peeked) files \(paths.count)")
+    }
+}
