@@ -6,7 +6,8 @@
 # Settings (environment):
 #   BENCH_SIZES="100M 1G 3G"   mixed-traffic capture sizes        BENCH_FORMATS="pcap"   pcap and/or pcapng
 #   BENCH_RUNS=5               runs per measurement (median)       BENCH_SEED=1          generator seed
-#   BENCH_TSHARK_SIZE=100M     capture tshark is compared on (0: skip tshark)   BENCH_TSHARK_RUNS=3
+#   BENCH_TSHARK_SIZE=1G       capture tshark is compared on (0: skip tshark)   BENCH_TSHARK_RUNS=1
+#   BENCH_TSHARK_OOO=1         also time tshark with out-of-order TCP reassembly (0: only its defaults)
 #   BENCH_HALF_OPEN=1000000    half-open handshakes in the memory test (0: skip)
 #   BENCH_SCRATCH=.build       SwiftPM scratch path                BENCH_NO_BUILD=1      use the existing build
 # Exit status 1 when helloscope's events do not match the ground truth.
