@@ -239,6 +239,7 @@ public final class ReportBuilder: EventSink {
     // MARK: - Events
 
     private func clientHello(_ e: ClientHelloEvent) {
+        let sni = e.sni  // decoded once: the tables below then share one copy of the name
         withClient(e.context.source.address.description, e.context) { a in
             a.hellos += 1
             if e.hello.statusRequest != nil { a.hellosWithStatusRequest += 1 }
@@ -251,7 +252,7 @@ public final class ReportBuilder: EventSink {
                     if let ja3 = e.ja3, f.ja3.count < Self.maximumTableEntries { f.ja3.insert(ja3.hash) }
                     f.protocols.insert(e.protocolName)
                     f.tlsVersions.insert(e.tlsVersion)
-                    if let sni = e.sni { bump(&f.snis, sni, limit: Self.maximumTableEntries, counter: "report_snis_dropped") }
+                    if let sni { bump(&f.snis, sni, limit: Self.maximumTableEntries, counter: "report_snis_dropped") }
                     if let sr = e.hello.statusRequest {
                         f.statusRequestOffered += 1
                         f.statusRequestIndexes.insert(sr.index)
@@ -259,7 +260,7 @@ public final class ReportBuilder: EventSink {
                 }
             }
             // Fingerprint changes for one client and SNI (first hellos only: a retry after HelloRetryRequest differs).
-            if e.index == 1, let sni = e.sni, a.sniFingerprints[sni]?[e.ja4.ja4] == nil,
+            if e.index == 1, let sni, a.sniFingerprints[sni]?[e.ja4.ja4] == nil,
                a.sniFingerprints[sni] != nil || a.sniFingerprints.count < Self.maximumTableEntries {
                 a.sniFingerprints[sni, default: [:]][e.ja4.ja4] = Evidence(e.context, "client_hello")
             }
