@@ -37,25 +37,11 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Indented text (two spaces), for files people read.
+    /// Indented text (two spaces), for files people read: `PrettyJSONWriter`'s layout, each line after the first
+    /// prefixed with `indent`. Long documents are better streamed with a `PrettyJSONWriter` of their own.
     public func pretty(indent: String = "") -> String {
-        var w = JSONWriter()
-        switch self {
-        case .array(let a):
-            if a.isEmpty { return "[]" }
-            let inner = indent + "  "
-            return "[\n" + a.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
-        case .object(let o):
-            if o.isEmpty { return "{}" }
-            let inner = indent + "  "
-            return "{\n" + o.keys.sorted().map { k -> String in
-                var kw = JSONWriter()
-                kw.string(k)
-                return inner + String(decoding: kw.bytes, as: UTF8.self) + ": " + o[k]!.pretty(indent: inner)
-            }.joined(separator: ",\n") + "\n" + indent + "}"
-        default:
-            write(to: &w)
-            return String(decoding: w.bytes, as: UTF8.self)
-        }
+        var w = PrettyJSONWriter(indent: indent)
+        w.value(self)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 }

@@ -239,6 +239,7 @@ public final class ReportBuilder: EventSink {
     // MARK: - Events
 
     private func clientHello(_ e: ClientHelloEvent) {
+        let sni = e.sni  // decoded once: the tables below then share one copy of the name
         withClient(e.context.source.address.description, e.context) { a in
             a.hellos += 1
             if e.hello.statusRequest != nil { a.hellosWithStatusRequest += 1 }
@@ -251,7 +252,7 @@ public final class ReportBuilder: EventSink {
                     if let ja3 = e.ja3, f.ja3.count < Self.maximumTableEntries { f.ja3.insert(ja3.hash) }
                     f.protocols.insert(e.protocolName)
                     f.tlsVersions.insert(e.tlsVersion)
-                    if let sni = e.sni { bump(&f.snis, sni, limit: Self.maximumTableEntries, counter: "report_snis_dropped") }
+                    if let sni { bump(&f.snis, sni, limit: Self.maximumTableEntries, counter: "report_snis_dropped") }
                     if let sr = e.hello.statusRequest {
                         f.statusRequestOffered += 1
                         f.statusRequestIndexes.insert(sr.index)
@@ -259,7 +260,7 @@ public final class ReportBuilder: EventSink {
                 }
             }
             // Fingerprint changes for one client and SNI (first hellos only: a retry after HelloRetryRequest differs).
-            if e.index == 1, let sni = e.sni, a.sniFingerprints[sni]?[e.ja4.ja4] == nil,
+            if e.index == 1, let sni, a.sniFingerprints[sni]?[e.ja4.ja4] == nil,
                a.sniFingerprints[sni] != nil || a.sniFingerprints.count < Self.maximumTableEntries {
                 a.sniFingerprints[sni, default: [:]][e.ja4.ja4] = Evidence(e.context, "client_hello")
             }
@@ -535,7 +536,43 @@ public final class ReportBuilder: EventSink {
     /// The highest finding severity, if any.
     public var highestSeverity: Severity? { allFindings.map(\.severity).max() }
 
+    /// The whole report as a tree (for the readable summary and tests). `write(to:)` writes the same bytes as
+    /// its `pretty()` text without building it.
     public func document() -> JSONValue {
+        let (members, arrays) = topLevel()
+        var root = members
+        for (k, a) in arrays { root[k] = .array((0..<a.count).map(a.element)) }
+        return .object(root)
+    }
+
+    /// Writes the report (the text of `document().pretty()`), building one entry of the long arrays — clients,
+    /// servers, responders, findings — at a time instead of the whole tree. `amend` may change the other top-level
+    /// members first (the live command adds its section to `options`).
+    public func write(to w: inout PrettyJSONWriter, amend: (inout [String: JSONValue]) -> Void = { _ in }) {
+        var (members, arrays) = topLevel()
+        amend(&members)
+        w.beginObject()
+        for k in Set(members.keys).union(arrays.keys).sorted() {
+            w.key(k)
+            if let a = arrays[k] {
+                w.beginArray()
+                for i in 0..<a.count { w.value(a.element(i)) }
+                w.endArray()
+            } else {
+                w.value(members[k]!)  // a key of one of the two tables
+            }
+        }
+        w.endObject()
+    }
+
+    /// A long array of the report: its length and how to build each element.
+    struct LongArray {
+        var count: Int
+        var element: (Int) -> JSONValue
+    }
+
+    /// The report's top-level members: the short ones built, the long arrays to be built element by element.
+    private func topLevel() -> (members: [String: JSONValue], arrays: [String: LongArray]) {
         var root: [String: JSONValue] = [:]
         root["schema_version"] = .string(Self.schemaVersion)
         root["generator"] = .object(["name": .string("helloscope"), "version": .string(options.generatorVersion)])
@@ -577,21 +614,27 @@ public final class ReportBuilder: EventSink {
             root["limits"] = .object([:])
         }
         root["event_counts"] = .object(eventCounts.mapValues { .int($0) })
-        root["clients"] = .array(clients.keys.sorted().map { clientJSON($0, clients[$0]!) })
-        root["servers"] = .array(servers.keys.sorted().map { serverJSON(servers[$0]!) })
-        root["responders"] = .array(responders.keys.sorted().map { responderJSON(responders[$0]!) })
         let f = allFindings
-        root["findings"] = .array(f.map(\.json))
         var bySeverity: [String: JSONValue] = [:]
         for s in Severity.allCases { bySeverity[s.rawValue] = .int(f.filter { $0.severity == s }.count) }
+        var classifications: [String: Int] = [:]
+        for a in clients.values { classifications[Self.classify(a), default: 0] += 1 }
         root["summary"] = .object([
             "clients": .int(clients.count), "servers": .int(servers.count), "responders": .int(responders.count),
             "client_hellos": .int(summaries.reduce(0) { $0 + $1.clientHellos }),
             "live_ocsp_checks": .int(clients.values.reduce(0) { $0 + $1.ocspCheckCount }),
             "findings": .object(bySeverity),
-            "classifications": .object(Dictionary(grouping: clients.values, by: Self.classify).mapValues { .int($0.count) }),
+            "classifications": .object(classifications.mapValues { .int($0) }),
         ])
-        return .object(root)
+        let clientKeys = clients.keys.sorted(), serverKeys = servers.keys.sorted(), responderKeys = responders.keys.sorted()
+        // Keys taken from the dictionaries themselves.
+        let arrays: [String: LongArray] = [
+            "clients": LongArray(count: clientKeys.count) { self.clientJSON(clientKeys[$0], self.clients[clientKeys[$0]]!) },
+            "servers": LongArray(count: serverKeys.count) { self.serverJSON(self.servers[serverKeys[$0]]!) },
+            "responders": LongArray(count: responderKeys.count) { self.responderJSON(self.responders[responderKeys[$0]]!) },
+            "findings": LongArray(count: f.count) { f[$0].json },
+        ]
+        return (root, arrays)
     }
 
     private func ctxTime(_ c: EventContext?) -> JSONValue {

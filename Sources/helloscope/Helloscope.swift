@@ -218,26 +218,20 @@ struct Analyze: ParsableCommand {
                 failed = true
             }
         }
-        // Built only when something prints it (a quiet run that writes events only does not need it).
-        var built: JSONValue?
-        func document() -> JSONValue {
-            if let built { return built }
-            let d = builder.document()
-            built = d
-            return d
-        }
+        // The printed summary reads the report as a tree: when it is printed, the tree is built once and the report
+        // written from it; otherwise the report is written one client, server, responder and finding at a time.
+        let summary = summaryPrinted && analysed > 0 ? builder.document() : nil
         if let report {
-            let text = document().pretty() + "\n"
-            if report == "-" { Terminal.out(text) } else {
-                do { try text.write(toFile: report, atomically: true, encoding: .utf8) } catch {
-                    Terminal.error("helloscope: \(report): cannot write: \(error.localizedDescription)")
-                    throw ExitCode(2)
-                }
+            if let problem = ReportFile(path: report).write({ w in
+                if let summary { w.value(summary) } else { builder.write(to: &w) }
+            }) {
+                Terminal.error("helloscope: \(report): cannot write: \(problem)")
+                throw ExitCode(2)
             }
         }
-        if !quiet && events != "-" && report != "-" && analysed > 0 {
+        if let summary {
             let useColor = color == .always || (color == .auto && isatty(1) == 1)
-            Terminal.out(HumanReport.render(document(), color: useColor))
+            Terminal.out(HumanReport.render(summary, color: useColor))
         }
         if failed { throw ExitCode(2) }
         if let failOn, let threshold = Severity(rawValue: failOn), let highest = builder.highestSeverity, highest >= threshold {
@@ -291,14 +285,20 @@ enum Terminal {
         writeAll(2, s.hasSuffix("\n") ? s : s + "\n")
     }
     static func out(_ s: String) { writeAll(1, s) }
-    static func writeAll(_ fd: Int32, _ s: String) {
-        var bytes = Array(s.utf8)
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes all of `bytes` to `fd`; returns the error number if it could not.
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
         var off = 0
-        bytes.withUnsafeMutableBytes { raw in
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
+        while off < bytes.count {
+            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return n < 0 ? errno : EIO }
         }
+        return nil
     }
 }

@@ -103,7 +103,7 @@ struct Live: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if let report, let problem = LiveReportFile.checkWritable(report) {
+        if let report, let problem = ReportFile.checkWritable(report) {
             Terminal.error("helloscope: \(report): cannot write the report: \(problem)")
             throw ExitCode(2)
         }
@@ -154,7 +154,7 @@ struct Live: ParsableCommand {
                                     options: correlationOptions.correlatorOptions, downstream: router)
         let analyzer = CaptureAnalyzer(captureName: interface, format: "live", fileSize: nil,
                                        limits: limitOptions.limits, sink: correlator)
-        let reportFile = report.map { LiveReportFile(path: $0) }
+        let reportFile = report.map { ReportFile(path: $0) }
         let linkType = capture.linkType.description
 
         func writeReport(final: Bool, stats: LiveStatistics?) {
@@ -162,8 +162,8 @@ struct Live: ParsableCommand {
             let live = LiveReportSection(interface: interface, linkType: linkType, started: started, updated: WallClock.now(),
                                          final: final, stats: stats, packetsProcessed: analyzer.summary.packets,
                                          truncatedBySnaplen: capture.truncatedBySnapshotLength, recorder: recorder?.counters)
-            let document = live.document(from: builder.document(), running: final ? nil : analyzer.summary)
-            if let problem = reportFile.replace(with: Array((document.pretty() + "\n").utf8)) {
+            let running = final ? nil : analyzer.summary
+            if let problem = reportFile.write({ w in builder.write(to: &w) { live.amend(&$0, running: running) } }) {
                 Terminal.error("helloscope: \(reportFile.path): cannot write the report: \(problem)")
             }
         }
@@ -394,10 +394,10 @@ struct LiveReportSection {
     var truncatedBySnaplen: Int
     var recorder: FlowPacketRecorder<FlowKey>.Counters?
 
-    /// `report` from the report builder; `running` (while capturing) stands in for the capture_summary that only
-    /// `finish` produces: the input entry and the live counters are filled from it.
-    func document(from report: JSONValue, running: CaptureSummary?) -> JSONValue {
-        guard case .object(var root) = report else { return report }
+    /// Adds the live part to the top-level members of the builder's report (`ReportBuilder.write(to:amend:)`);
+    /// `running` (while capturing) stands in for the capture_summary that only `finish` produces: the input entry
+    /// and the live counters are filled from it.
+    func amend(_ root: inout [String: JSONValue], running: CaptureSummary?) {
         if let s = running {
             root["inputs"] = .array([.object([
                 "file": .string(s.capture), "path": .string(interface), "sha256": .null, "format": .string(s.format),
@@ -438,61 +438,6 @@ struct LiveReportSection {
         }
         options["live"] = .object(live)
         root["options"] = .object(options)
-        return .object(root)
-    }
-}
-
-/// The report file, replaced atomically: written to a temporary file in the same directory, fsync'd, renamed over
-/// the report, then the directory is fsync'd. A reader sees the old report or the new one, never a partial one.
-struct LiveReportFile {
-    let path: String
-
-    /// Why the report's directory cannot take the report, or nil.
-    static func checkWritable(_ path: String) -> String? {
-        let dir = directory(of: path)
-        if access(dir, W_OK | X_OK) != 0 { return "\(dir): \(String(cString: strerror(errno)))" }
-        var st = stat()
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { return "is a directory" }
-        return nil
-    }
-
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let d = String(path[..<slash])
-        return d.isEmpty ? "/" : d
-    }
-
-    /// Writes `bytes` as the new report; returns the problem, or nil.
-    func replace(with bytes: [UInt8]) -> String? {
-        let dir = Self.directory(of: path)
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        let tmp = (dir == "." && !path.hasPrefix("./") ? "" : dir + "/") + ".\(base).tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return "\(tmp): \(String(cString: strerror(errno)))" }
-        var problem: String?
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else {
-                    problem = String(cString: strerror(errno))
-                    return
-                }
-            }
-        }
-        if problem == nil && fsync(fd) != 0 { problem = "fsync: \(String(cString: strerror(errno)))" }
-        if close(fd) != 0 && problem == nil { problem = "close: \(String(cString: strerror(errno)))" }
-        if problem == nil && rename(tmp, path) != 0 { problem = "rename: \(String(cString: strerror(errno)))" }
-        if let problem {
-            unlink(tmp)
-            return problem
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
-        }
-        return nil
     }
 }
 

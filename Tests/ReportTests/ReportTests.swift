@@ -176,6 +176,26 @@ extension JSONValue {
         #expect(data == committed, "reports/examples/lab-report.json is stale: run `make examples`")
     }
 
+    /// `--report FILE` writes the same bytes as `--report -`, through a temporary file renamed over FILE (nothing
+    /// else is left in the directory); a report that cannot be written is exit status 2.
+    @Test(.enabled(if: ExamplesInSync.binary != nil, "helloscope binary not built"))
+    func reportFileIsWrittenAtomically() throws {
+        let dir = Paths.temporaryPath("report-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/lab-report.json"
+        try Data("old report".utf8).write(to: URL(fileURLWithPath: path))
+        let captures = ReportDocument.labCaptures.map { "captures/lab/" + $0 }
+        let (status, _) = try run(["analyze"] + captures + ["--ct", "captures/lab/pki", "--report", path, "--fail-on", "high", "--quiet"])
+        #expect(status == 1)
+        let committed = try #require(FileManager.default.contents(atPath: Paths.packageRoot + "/reports/examples/lab-report.json"))
+        #expect(FileManager.default.contents(atPath: path) == committed)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["lab-report.json"])
+        #expect(try run(["analyze", "captures/lab/curl-nostatus.pcap", "--quiet", "--report", dir + "/missing/report.json"]).0 == 2)
+        #expect(try run(["analyze", "captures/lab/curl-nostatus.pcap", "--quiet", "--report", dir]).0 == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["lab-report.json"])
+    }
+
     @Test(.enabled(if: ExamplesInSync.binary != nil, "helloscope binary not built"))
     func eventsMatchExample() throws {
         let (status, data) = try run(["analyze", "captures/lab/firefox-nostaple.pcap", "captures/lab/openssl-status-staple12.pcap",
