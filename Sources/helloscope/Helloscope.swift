@@ -143,6 +143,11 @@ struct Analyze: ParsableCommand {
 
             Exit status: 0 analysed; 1 analysed, with a finding at or above --fail-on; 2 usage error, or a capture \
             could not be read (the others are still analysed).
+
+            --jobs N analyses up to N captures at once. The events, the report, the summary, the messages and the exit \
+            status are those of one capture at a time, byte for byte: each capture's events are passed on in \
+            command-line order, and a capture analysed ahead of its turn keeps at most --job-buffer events, then waits. \
+            Limits such as --max-flows apply to each capture, so memory grows with N. No progress bar with N > 1.
             """
     )
 
@@ -164,6 +169,16 @@ struct Analyze: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors (no summary, no progress).")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Analyse up to N captures at once, each on its own thread ('auto' or 0: one per available processor).",
+        valueName: "n"))
+    var jobs: JobCount = JobCount(1)
+
+    @Option(name: .long, help: ArgumentHelp(
+        "With --jobs: events a capture analysed ahead of its turn keeps in memory before it waits for its turn.",
+        valueName: "events"))
+    var jobBuffer: Int = OrderedJobs.defaultBufferLimit
+
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var reportOptions: ReportOptionsGroup
     @OptionGroup var correlationOptions: CorrelationOptions
@@ -173,9 +188,12 @@ struct Analyze: ParsableCommand {
             throw ValidationError("--fail-on must be one of: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if events == "-" && report == "-" { throw ValidationError("--events and --report cannot both write to standard output") }
+        guard jobs.value <= JobCount.maximum else { throw ValidationError("--jobs must be at most \(JobCount.maximum)") }
+        guard jobBuffer >= 1 else { throw ValidationError("--job-buffer must be at least 1") }
     }
 
     func run() throws {
+        // The options that shape the results (not --jobs or --job-buffer: the report is the same whatever they are).
         var arguments = limitOptions.json.merging(correlationOptions.json) { a, _ in a }
         arguments["fingerprint_files"] = .strings(reportOptions.fingerprints)
         arguments["fail_on"] = .optional(failOn)
@@ -192,22 +210,31 @@ struct Analyze: ParsableCommand {
             }
         }
         let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
-        let showProgress = !quiet && isatty(2) == 1
+        // Several captures at once: each job has its own reader and analyser; its events, and what the loop below
+        // does for it in `ordered`, reach the shared sink in command-line order (see OrderedJobs).
+        let parallel = jobs.value > 1 && captures.count > 1
+        let showProgress = !quiet && isatty(2) == 1 && !parallel
+        let limits = limitOptions.limits
+        let hashInputs = report != nil
         var failed = false
         var analysed = 0
-        for path in captures {
+        OrderedJobs.run(count: captures.count, parallelism: jobs.value, bufferLimit: jobBuffer, sink: sink) { i, output in
+            let path = captures[i]
             let name = path == "-" ? "-" : (path as NSString).lastPathComponent
             do {
                 let reader = try CaptureReader(path: path)
-                builder.addInput(name: name, path: path, sha256: report == nil ? nil : Self.sha256(path))
+                let sha256 = hashInputs ? Self.sha256(path) : nil
+                output.ordered { builder.addInput(name: name, path: path, sha256: sha256) }
                 let progress = showProgress ? ProgressBar(name: name, total: reader.source.totalSize) : nil
-                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limitOptions.limits, sink: sink,
+                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limits, sink: output,
                                         progress: progress.map { bar in { bar.update($0) } })
-                analysed += 1
+                output.ordered { analysed += 1 }
                 progress?.finish()
             } catch {
-                Terminal.error("helloscope: \(path): \(error)")
-                failed = true
+                output.ordered {
+                    Terminal.error("helloscope: \(path): \(error)")
+                    failed = true
+                }
             }
         }
         // Built only when something prints it (a quiet run that writes events only does not need it).
@@ -242,6 +269,26 @@ struct Analyze: ParsableCommand {
         guard !MappedFile.isStream(path: path), let file = try? MappedFile(path: path) else { return nil }
         return Digest.sha256Hex(of: file.bytes)
     }
+}
+
+/// `--jobs`: how many captures are analysed at once; `auto` or `0` is the number of processors available.
+struct JobCount: ExpressibleByArgument {
+    static let maximum = 256
+    let value: Int
+
+    init(_ value: Int) { self.value = value }
+
+    init?(argument: String) {
+        if argument == "auto" || argument == "0" {
+            value = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        } else if let n = Int(argument), n >= 1 {
+            value = n
+        } else {
+            return nil
+        }
+    }
+
+    var defaultValueDescription: String { String(value) }
 }
 
 /// A one-line progress bar on standard error: bytes read, rate, ETA.
