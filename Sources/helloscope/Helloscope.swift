@@ -212,13 +212,15 @@ struct Analyze: ParsableCommand {
         let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
         // Several captures at once: each job has its own reader and analyser; its events, and what the loop below
         // does for it in `ordered`, reach the shared sink in command-line order (see OrderedJobs).
-        let parallel = jobs.value > 1 && captures.count > 1
+        // A pipe named twice (`- -`) is read by whichever job comes first: one job at a time, as before.
+        let parallelism = Self.streamNamedTwice(captures) ? 1 : jobs.value
+        let parallel = parallelism > 1 && captures.count > 1
         let showProgress = !quiet && isatty(2) == 1 && !parallel
         let limits = limitOptions.limits
         let hashInputs = report != nil
         var failed = false
         var analysed = 0
-        OrderedJobs.run(count: captures.count, parallelism: jobs.value, bufferLimit: jobBuffer, sink: sink) { i, output in
+        OrderedJobs.run(count: captures.count, parallelism: parallelism, bufferLimit: jobBuffer, sink: sink) { i, output in
             let path = captures[i]
             let name = path == "-" ? "-" : (path as NSString).lastPathComponent
             do {
@@ -262,6 +264,17 @@ struct Analyze: ParsableCommand {
         if let failOn, let threshold = Severity(rawValue: failOn), let highest = builder.highestSeverity, highest >= threshold {
             throw ExitCode(1)
         }
+    }
+
+    /// True when standard input, a FIFO or a device is among the captures twice (by device and inode).
+    static func streamNamedTwice(_ paths: [String]) -> Bool {
+        var seen: Set<[UInt64]> = []
+        for path in paths where MappedFile.isStream(path: path) {
+            var st = stat()
+            guard (path == "-" ? fstat(0, &st) : stat(path, &st)) == 0 else { continue }
+            if !seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted { return true }
+        }
+        return false
     }
 
     /// SHA-256 of a regular file (through the mapping); nil for pipes.

@@ -238,6 +238,45 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String? {
         }
     }
 
+    /// Standard input named twice is read by the first `-` only, with any number of jobs (the second finds it
+    /// empty), even when the two would otherwise read the same pipe at the same time.
+    @Test(.enabled(if: CommandLine.binary != nil, "helloscope binary not built"))
+    func standardInputTwice() throws {
+        try #require(Self.lab.count >= 2, "the lab captures are missing")
+        // 3 000 connections with a ClientHello each, about 2 MB: far more than a pipe holds.
+        var b = PcapBuilder()
+        let hello = HelloFixtures.record("python-tls12")
+        for i in 0..<3000 {
+            let port = UInt16(20000 + i)
+            b.add(Frames.tcp4(client: true, sport: port, seq: 100, flags: 0x02))
+            b.add(Frames.tcp4(client: true, sport: port, seq: 101, hello))
+        }
+        let path = Paths.temporaryPath("jobs-stdin.pcap")
+        Paths.writeFile(path, b.bytes)
+        defer { unlink(path) }
+        /// `cat CAPTURE | helloscope analyze - LAB - --events - --jobs N` (cat, not this process, writes the pipe).
+        func run(_ jobs: String) throws -> (status: Int32, out: String, err: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", #"cat "$0" | "$1" analyze - "$2" - --events - --jobs "$3""#, path,
+                           try #require(CommandLine.binary), Self.lab[1], jobs]
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile()
+            let e = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        }
+        let one = try run("1")
+        #expect(one.status == 2 && one.err == "helloscope: -: empty file, not a packet capture\n")
+        #expect(one.out.components(separatedBy: #""type":"client_hello","ts":"#).count - 1 > 3000)
+        let three = try run("3")
+        #expect(three.status == one.status && three.err == one.err)
+        #expect(three.out == one.out)
+    }
+
     @Test(.enabled(if: CommandLine.binary != nil, "helloscope binary not built"),
           arguments: [["--jobs", "-1"], ["--jobs", "two"], ["--jobs", "100000"], ["--job-buffer", "0"]])
     func badJobOptionsAreUsageErrors(options: [String]) throws {
