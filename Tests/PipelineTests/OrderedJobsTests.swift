@@ -132,7 +132,7 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String? {
     @Test(arguments: [(2, 1), (3, 4), (5, 100)])
     func laterJobsWaitForTheirTurn(parallelism: Int, bufferLimit: Int) {
         let jobs = 12, itemsPerJob = 20
-        let lock = NSLock()
+        let lock = NSCondition()
         var underWay = 0, mostUnderWay = 0
         let detector = OverlapDetector()
         var delivered: [String] = []
@@ -140,6 +140,10 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String? {
             lock.lock()
             underWay += 1
             mostUnderWay = max(mostUnderWay, underWay)
+            lock.broadcast()
+            // The first job waits (up to 10 s) for a second one to be under way beside it.
+            let deadline = Date(timeIntervalSinceNow: 10)
+            while i == 0 && mostUnderWay < 2 && lock.wait(until: deadline) {}
             lock.unlock()
             // Earlier jobs take longer, so later ones finish first and must wait.
             usleep(UInt32((jobs - i) * 2_000))
