@@ -212,7 +212,7 @@ struct Analyze: ParsableCommand {
         let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
         // Several captures at once: each job has its own reader and analyser; its events, and what the loop below
         // does for it in `ordered`, reach the shared sink in command-line order (see OrderedJobs).
-        // A pipe named twice (`- -`) is read by whichever job comes first: one job at a time, as before.
+        // A pipe named twice (`- -`) must be read by its first mention only, as one at a time does: then one job.
         let parallelism = Self.streamNamedTwice(captures) ? 1 : jobs.value
         let parallel = parallelism > 1 && captures.count > 1
         let showProgress = !quiet && isatty(2) == 1 && !parallel
