@@ -4,6 +4,7 @@
 Called by Benchmarks/run.sh (which builds helloscope and the floor program first). Settings come from the
 environment (see run.sh); results go to stdout, Benchmarks/out/results.json and Benchmarks/out/results.md.
 """
+import filecmp
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ TSHARK_RUNS = int(os.environ.get("BENCH_TSHARK_RUNS", "1"))
 TSHARK_OOO = os.environ.get("BENCH_TSHARK_OOO", "1") != "0"
 HALF_OPEN = int(os.environ.get("BENCH_HALF_OPEN", "1000000"))
 HALF_OPEN_MAX_FLOWS = [int(x) for x in os.environ.get("BENCH_HALF_OPEN_MAX_FLOWS", "131072").split()]
+JOBS = os.environ.get("BENCH_JOBS", "")
 MIB = 1 << 20
 failures = []
 
@@ -149,7 +151,8 @@ def main():
         "checked" if has_ocsp else "not reported by this helloscope (not checked)"))
 
     results = {"machine": machine, "seed": SEED, "runs": RUNS, "report_option": has_report, "ocsp_checked": has_ocsp,
-               "throughput": [], "tshark": None, "memory_test": None}
+               "throughput": [], "tshark": None, "memory_test": None, "jobs": None}
+    mixed = []
 
     def analyze_cmd(path, tag, report=False, no_hash=False):
         ev = os.path.join(OUT, "%s.events.ndjson" % tag)
@@ -162,6 +165,7 @@ def main():
 
     for fmt, size in [("pcap", s) for s in SIZES] + [("pcapng", s) for s in PCAPNG_SIZES]:
         path, meta = capture(size, fmt)
+        mixed.append(path)
         nbytes, packets = os.path.getsize(path), meta["packets"]
         tag = os.path.basename(path)
         log("\n%s: %.1f MB, %d packets, %d ClientHellos, %d OCSP requests"
@@ -217,6 +221,29 @@ def main():
             chk["client_hellos_found"] - chk["client_hellos_wrong"], chk["client_hellos_expected"],
             chk["client_hellos_unexpected"],
             ", OCSP %s/%s" % (chk["ocsp_found"], chk["ocsp_expected"]) if has_ocsp else ", OCSP not checked"))
+
+    jobs_identical = None
+    if JOBS and mixed:
+        nbytes = sum(os.path.getsize(p) for p in mixed)
+        log("\n--jobs: the %d mixed captures in one run (%.0f MB), --jobs 1 against --jobs %s"
+            % (len(mixed), nbytes / 1e6, JOBS))
+        if "--jobs" not in help_text:
+            log("  not available in this helloscope")
+        else:
+            res, outputs = {}, {}
+            for j in ["1", JOBS]:
+                ev, rp = (os.path.join(OUT, "jobs-%s.%s" % (j, ext)) for ext in ("events.ndjson", "report.json"))
+                res[j] = runs([HS, "analyze"] + mixed + ["--jobs", j, "--events", ev, "--report", rp, "--quiet"],
+                              min(RUNS, 3))
+                outputs[j] = (ev, rp)
+                log("  --jobs %-3s %7.2f s wall  %7.2f s cpu  %6.0f MB/s  peak RSS %.0f MiB, not the mapped files %.0f MiB"
+                    % (j, res[j]["wall"], res[j]["cpu"], nbytes / 1e6 / res[j]["wall"], res[j]["rss_kib"] / 1024,
+                       res[j]["anon_kib"] / 1024))
+            jobs_identical = all(filecmp.cmp(a, b, shallow=False) for a, b in zip(outputs["1"], outputs[JOBS]))
+            log("  speed-up %.2fx (wall); events and report identical: %s"
+                % (res["1"]["wall"] / res[JOBS]["wall"], "yes" if jobs_identical else "NO"))
+            results["jobs"] = {"captures": [os.path.basename(p) for p in mixed], "bytes": nbytes, "jobs": JOBS,
+                               "one": res["1"], "several": res[JOBS], "identical": jobs_identical}
 
     if TSHARK_SIZE != "0":
         path, meta = capture(TSHARK_SIZE, "pcap")
@@ -307,6 +334,9 @@ def main():
                         % (HALF_OPEN, "--max-flows %d" % r["max_flows_option"] if r["max_flows_option"] else "default limits"),
                         m["anon_kib"] / 1024 <= 256,
                         "%.1f MiB (peak RSS with the mapped file %.1f MiB)" % (m["anon_kib"] / 1024, m["rss_kib"] / 1024)))
+    if jobs_identical is not None:
+        tgt.append(("--jobs %s writes the events and report of --jobs 1" % JOBS, jobs_identical,
+                    "identical" if jobs_identical else "different"))
     tgt.append(("every generated ClientHello found with the right values" + (" and every OCSP request" if has_ocsp else ""),
                 not failures, "ok" if not failures else "%d failed checks" % len(failures)))
     for name, ok, detail in tgt:
@@ -317,6 +347,9 @@ def main():
     log("\nresults: %s" % os.path.join(OUT, "results.json"))
     if failures:
         log("\nFAILED: helloscope's events do not match the ground truth:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    if jobs_identical is False:
+        log("\nFAILED: --jobs %s did not write the events and report of --jobs 1" % JOBS)
         sys.exit(1)
 
 

@@ -10,6 +10,7 @@
 #   BENCH_TSHARK_OOO=1         also time tshark with out-of-order TCP reassembly (0: only its defaults)
 #   BENCH_HALF_OPEN=1000000    half-open handshakes in the memory test (0: skip)
 #   BENCH_SCRATCH=.build       SwiftPM scratch path                BENCH_NO_BUILD=1      use the existing build
+#   BENCH_JOBS=2               also time all the mixed captures in one run, --jobs 1 against --jobs 2 (unset: skip)
 # Exit status 1 when helloscope's events do not match the ground truth.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -34,7 +34,8 @@ public enum HumanReport {
             let fps = client["fingerprints"].arrayValue.compactMap(\.objectValue).sorted { ($0["count"].intValue ?? 0) > ($1["count"].intValue ?? 0) }
             for f in fps.prefix(3) {
                 let label = (f["label"]?.objectValue).flatMap { l in l["application"].stringValue.map { app in app + ((l["version"].stringValue).map { " " + $0 } ?? "") } }
-                let snis = (f["snis"]?.objectValue ?? [:]).sorted { ($0.value.intValue ?? 0) > ($1.value.intValue ?? 0) }.prefix(3).map { printable($0.key) }
+                // Most frequent first, equal counts by name (not in the dictionary's per-process hash order).
+                let snis = (f["snis"]?.objectValue ?? [:]).sorted { ($1.value.intValue ?? 0, $0.key) < ($0.value.intValue ?? 0, $1.key) }.prefix(3).map { printable($0.key) }
                 out += "      \(f["ja4"].stringValue ?? "?") ×\(f["count"].intValue ?? 0)" + (label.map { "  [" + printable($0) + "]" } ?? "")
                     + (snis.isEmpty ? "" : "  " + snis.joined(separator: ", ")) + "\n"
             }

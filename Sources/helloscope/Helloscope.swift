@@ -143,6 +143,11 @@ struct Analyze: ParsableCommand {
 
             Exit status: 0 analysed; 1 analysed, with a finding at or above --fail-on; 2 usage error, or a capture \
             could not be read (the others are still analysed).
+
+            --jobs N analyses up to N captures at once. The events, the report, the summary, the messages and the exit \
+            status are those of one capture at a time, byte for byte: each capture's events are passed on in \
+            command-line order, and a capture analysed ahead of its turn keeps at most --job-buffer events, then waits. \
+            Limits such as --max-flows apply to each capture, so memory grows with N. No progress bar with N > 1.
             """
     )
 
@@ -169,6 +174,16 @@ struct Analyze: ParsableCommand {
         discussion: "The hash runs on a second thread beside the analysis (about 0.55 s of CPU per GB)."))
     var noInputHash = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Analyse up to N captures at once, each on its own thread ('auto' or 0: one per available processor).",
+        valueName: "n"))
+    var jobs: JobCount = JobCount(1)
+
+    @Option(name: .long, help: ArgumentHelp(
+        "With --jobs: events a capture analysed ahead of its turn keeps in memory before it waits for its turn.",
+        valueName: "events"))
+    var jobBuffer: Int = OrderedJobs.defaultBufferLimit
+
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var reportOptions: ReportOptionsGroup
     @OptionGroup var correlationOptions: CorrelationOptions
@@ -178,9 +193,12 @@ struct Analyze: ParsableCommand {
             throw ValidationError("--fail-on must be one of: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if events == "-" && report == "-" { throw ValidationError("--events and --report cannot both write to standard output") }
+        guard jobs.value <= JobCount.maximum else { throw ValidationError("--jobs must be at most \(JobCount.maximum)") }
+        guard jobBuffer >= 1 else { throw ValidationError("--job-buffer must be at least 1") }
     }
 
     func run() throws {
+        // The options that shape the results (not --jobs or --job-buffer: the report is the same whatever they are).
         var arguments = limitOptions.json.merging(correlationOptions.json) { a, _ in a }
         arguments["fingerprint_files"] = .strings(reportOptions.fingerprints)
         arguments["fail_on"] = .optional(failOn)
@@ -198,24 +216,37 @@ struct Analyze: ParsableCommand {
             }
         }
         let sink = Correlator(index: index, options: correlationOptions.correlatorOptions, downstream: EventFanOut(sinks))
-        let showProgress = !quiet && isatty(2) == 1
+        // Several captures at once: each job has its own reader and analyser; its events, and what the loop below
+        // does for it in `ordered`, reach the shared sink in command-line order (see OrderedJobs).
+        // A pipe named twice (`- -`) must be read by its first mention only, as one at a time does: then one job.
+        let parallelism = Self.streamNamedTwice(captures) ? 1 : jobs.value
+        let parallel = parallelism > 1 && captures.count > 1
+        let showProgress = !quiet && isatty(2) == 1 && !parallel
+        let limits = limitOptions.limits
+        let hashInputs = report != nil && !noInputHash
         var failed = false
         var analysed = 0
-        for path in captures {
+        OrderedJobs.run(count: captures.count, parallelism: parallelism, bufferLimit: jobBuffer, sink: sink) { i, output in
+            let path = captures[i]
             let name = path == "-" ? "-" : (path as NSString).lastPathComponent
             do {
                 let reader = try CaptureReader(path: path)
                 // Hashed beside the analysis, on another thread; only the report shows it.
-                let digest = report == nil || noInputHash ? nil : InputDigest(source: reader.source)
+                let digest = hashInputs ? InputDigest(source: reader.source) : nil
                 let progress = showProgress ? ProgressBar(name: name, total: reader.source.totalSize) : nil
-                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limitOptions.limits, sink: sink,
+                CaptureAnalyzer.analyze(reader: reader, name: name, limits: limits, sink: output,
                                         progress: progress.map { bar in { bar.update($0) } })
-                builder.addInput(name: name, path: path, sha256: digest?.sha256)
-                analysed += 1
+                let sha256 = digest?.sha256
+                output.ordered {
+                    builder.addInput(name: name, path: path, sha256: sha256)
+                    analysed += 1
+                }
                 progress?.finish()
             } catch {
-                Terminal.error("helloscope: \(path): \(error)")
-                failed = true
+                output.ordered {
+                    Terminal.error("helloscope: \(path): \(error)")
+                    failed = true
+                }
             }
         }
         // The printed summary reads the report as a tree: when it is printed, the tree is built once and the report
@@ -239,6 +270,36 @@ struct Analyze: ParsableCommand {
         }
     }
 
+    /// True when standard input, a FIFO or a device is among the captures twice (by device and inode).
+    static func streamNamedTwice(_ paths: [String]) -> Bool {
+        var seen: Set<[UInt64]> = []
+        for path in paths where MappedFile.isStream(path: path) {
+            var st = stat()
+            guard (path == "-" ? fstat(0, &st) : stat(path, &st)) == 0 else { continue }
+            if !seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted { return true }
+        }
+        return false
+    }
+}
+
+/// `--jobs`: how many captures are analysed at once; `auto` or `0` is the number of processors available.
+struct JobCount: ExpressibleByArgument {
+    static let maximum = 256
+    let value: Int
+
+    init(_ value: Int) { self.value = value }
+
+    init?(argument: String) {
+        if argument == "auto" || argument == "0" {
+            value = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        } else if let n = Int(argument), n >= 1 {
+            value = n
+        } else {
+            return nil
+        }
+    }
+
+    var defaultValueDescription: String { String(value) }
 }
 
 /// A one-line progress bar on standard error: bytes read, rate, ETA.

@@ -118,6 +118,18 @@ extension JSONValue {
         #expect(!bytes(a).isEmpty)
     }
 
+    /// The summary lists a fingerprint's server names most frequent first and equal counts by name, whatever the
+    /// order of the dictionary (which changes from process to process).
+    @Test func summaryListsEqualServerNameCountsByName() {
+        let snis: [String: JSONValue] = ["d.test": .int(1), "c.test": .int(1), "b.test": .int(2), "a.test": .int(1)]
+        let fingerprint: JSONValue = .object(["ja4": .string("t13d0000h2_000000000000_000000000000"), "count": .int(5),
+                                              "snis": .object(snis)])
+        let doc: JSONValue = .object(["clients": .array([.object(["address": .string("192.0.2.1"),
+                                                                  "fingerprints": .array([fingerprint])])])])
+        let text = HumanReport.render(doc, color: false)
+        #expect(text.contains("×5  b.test, a.test, c.test\n"), "\(text)")
+    }
+
     @Test func labelsFromTheBundledLabData() throws {
         let (_, doc) = try report(["firefox-nostaple.pcap"])
         let label = doc["clients"]?.list.first?["fingerprints"]?.list.first?["label"]
