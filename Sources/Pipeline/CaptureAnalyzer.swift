@@ -48,39 +48,42 @@ public final class CaptureAnalyzer {
                                progress: ((Int64) -> Void)? = nil) -> CaptureSummary {
         let analyzer = CaptureAnalyzer(captureName: name, format: reader.format.rawValue, fileSize: reader.source.totalSize,
                                        limits: limits, sink: sink)
+        // Every 65 536 packets (the summary counts them).
+        func tick() {
+            if let progress, analyzer.summary.packets & 0xffff == 0 { progress(reader.source.position) }
+        }
         if reader.source.isComplete {
             // Two packets read ahead (their bytes stay valid in a mapping): the flow-table slot of the packet after
             // next and the flow of the next one are prefetched while the current one is processed, so the two
             // cache misses of a lookup overlap the work instead of stalling it.
-            var n = 0
             var current = reader.next()
             var next = current == nil ? nil : reader.next()
-            var nextHash = next.flatMap { FlowKey.peekTCP($0) }.map { analyzer.reassembler.prefetchSlot($0) }
+            var nextHash = next.flatMap(analyzer.prefetchSlot)
             while let packet = current {
                 let afterNext = next == nil ? nil : reader.next()
-                let afterNextHash = afterNext.flatMap { FlowKey.peekTCP($0) }.map { analyzer.reassembler.prefetchSlot($0) }
+                let afterNextHash = afterNext.flatMap(analyzer.prefetchSlot)
                 if let nextHash { analyzer.reassembler.prefetchFlow(hash: nextHash) }
                 analyzer.process(packet)
+                tick()
                 current = next
                 next = afterNext
                 nextHash = afterNextHash
-                if let progress {
-                    n &+= 1
-                    if n & 0xffff == 0 { progress(reader.source.position) }
-                }
             }
         } else {
-            var n = 0
             while let packet = reader.next() {
                 analyzer.process(packet)
-                if let progress {
-                    n &+= 1
-                    if n & 0xffff == 0 { progress(reader.source.position) }
-                }
+                tick()
             }
         }
         progress?(reader.source.position)
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
+    }
+
+    /// Prefetches the flow-table slot of a packet read ahead; the hash for `prefetchFlow`, nil when the packet is not
+    /// plain TCP.
+    @inline(__always)
+    private func prefetchSlot(_ packet: CapturedPacket) -> Int? {
+        FlowKey.peekTCP(packet).map { reassembler.prefetchSlot($0) }
     }
 
     /// Processes one packet.

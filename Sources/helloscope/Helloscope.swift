@@ -2,7 +2,6 @@ import ArgumentParser
 import CaptureInput
 import Correlation
 import CTIndex
-import Fingerprints
 import Foundation
 import Pipeline
 import Report
