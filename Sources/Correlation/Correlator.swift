@@ -52,8 +52,8 @@ public final class Correlator: EventSink {
     public let options: Options
     public private(set) var counters = Counters()
     private let downstream: EventSink
-    private var pending: [(deadline: Int64, event: Event)] = []
-    private var pendingHead = 0
+    /// Events held behind an OCSP request, oldest first.
+    private var pending = HeldEvents()
     private var hellos: [IPAddress: [Hello]] = [:]
     /// Leaf serial served on a flow, and when.
     private var leafByFlow: [ServerFlow: (serial: String, micros: Int64)] = [:]
@@ -107,16 +107,15 @@ public final class Correlator: EventSink {
             break
         }
         let now = Self.micros(event)
-        if pending.count - pendingHead == 0 && deadline == .min {
+        if pending.isEmpty && deadline == .min {
             downstream.handle(event)
             return
         }
-        pending.append((deadline, event))
+        pending.append(deadline: deadline, event: event)
         flush(until: now)
-        if pending.count - pendingHead > options.maximumPendingEvents {
+        if pending.count > options.maximumPendingEvents, let oldest = pending.removeFirst() {
             counters.pendingReleasedEarly += 1
-            release(pending[pendingHead].event)
-            pendingHead += 1
+            release(oldest)
         }
     }
 
@@ -145,16 +144,8 @@ public final class Correlator: EventSink {
 
     /// Releases held events, in order, while the head's window has passed.
     private func flush(until now: Int64) {
-        while pendingHead < pending.count && pending[pendingHead].deadline <= now {
-            release(pending[pendingHead].event)
-            pendingHead += 1
-        }
-        if pendingHead == pending.count {
-            pending.removeAll(keepingCapacity: true)
-            pendingHead = 0
-        } else if pendingHead > 4096 {
-            pending.removeFirst(pendingHead)
-            pendingHead = 0
+        while let deadline = pending.firstDeadline, deadline <= now, let event = pending.removeFirst() {
+            release(event)
         }
     }
 
@@ -286,5 +277,40 @@ public final class Correlator: EventSink {
         guard let best else { return nil }
         return TLSFlowLink(flow: best.context.flowID, capture: best.context.capture, frame: best.context.frame, sni: best.sni,
                            offsetMilliseconds: Double(t - best.micros) / 1000)
+    }
+}
+
+/// A first-in first-out ring of held events: appending and releasing move each event once (no shifting of what
+/// is still held, no copy left behind to destroy later).
+struct HeldEvents {
+    private var slots: [(deadline: Int64, event: Event)?] = []
+    private var head = 0
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+    var firstDeadline: Int64? { count == 0 ? nil : slots[head]!.deadline }
+
+    mutating func append(deadline: Int64, event: Event) {
+        if count == slots.count { grow() }
+        slots[(head + count) % slots.count] = (deadline, event)
+        count += 1
+    }
+
+    mutating func removeFirst() -> Event? {
+        guard count > 0 else { return nil }
+        let item = slots[head].take()
+        head = (head + 1) % slots.count
+        count -= 1
+        if count == 0 { head = 0 }
+        return item?.event
+    }
+
+    private mutating func grow() {
+        var bigger: [(deadline: Int64, event: Event)?] = []
+        bigger.reserveCapacity(max(64, slots.count * 2))
+        for i in 0..<count { bigger.append(slots[(head + i) % slots.count].take()) }
+        bigger.append(contentsOf: repeatElement(nil, count: max(64, slots.count * 2) - count))
+        slots = bigger
+        head = 0
     }
 }
