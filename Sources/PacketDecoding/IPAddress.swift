@@ -33,56 +33,81 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo
     }
 
-    /// `a.b.c.d`, written in place (events format two addresses each).
-    static func dottedQuad(_ v: UInt32) -> String {
-        String(unsafeUninitializedCapacity: 15) { buf in
-            var o = 0
-            for shift in stride(from: 24, through: 0, by: -8) {
-                if shift != 24 { buf[o] = 0x2e; o += 1 }
-                let b = UInt8(truncatingIfNeeded: v >> UInt32(shift))
-                if b >= 100 { buf[o] = 0x30 + b / 100; o += 1 }
-                if b >= 10 { buf[o] = 0x30 + (b / 10) % 10; o += 1 }
-                buf[o] = 0x30 + b % 10
-                o += 1
-            }
-            return o
+    /// The longest text form: an IPv4-mapped IPv6 address, `::ffff:255.255.255.255` is 22; full IPv6 is 39.
+    public static let maximumTextLength = 45
+
+    /// Writes `a.b.c.d` at `buf`; returns the number of bytes written (at most 15).
+    @inline(__always)
+    static func writeDottedQuad(_ v: UInt32, to buf: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
+        for shift in stride(from: 24, through: 0, by: -8) {
+            if shift != 24 { buf[o] = 0x2e; o += 1 }
+            let b = UInt8(truncatingIfNeeded: v >> UInt32(shift))
+            if b >= 100 { buf[o] = 0x30 + b / 100; o += 1 }
+            if b >= 10 { buf[o] = 0x30 + (b / 10) % 10; o += 1 }
+            buf[o] = 0x30 + b % 10
+            o += 1
         }
+        return o
     }
 
-    public var description: String {
-        if !isIPv6 { return IPAddress.dottedQuad(UInt32(truncatingIfNeeded: lo)) }
-        // RFC 5952: lower-case hex, longest run of two or more zero groups as "::".
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: hi >> UInt64(48 - 16 * i))
-            groups[i + 4] = UInt16(truncatingIfNeeded: lo >> UInt64(48 - 16 * i))
+    /// Writes the address's text (`description`) at `buf`, which has room for `maximumTextLength` bytes; returns
+    /// the number of bytes written. No heap: events write two addresses each.
+    public func writeText(to buf: UnsafeMutablePointer<UInt8>) -> Int {
+        if !isIPv6 { return IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: lo), to: buf) }
+        // IPv4-mapped ::ffff:a.b.c.d
+        if hi == 0 && (lo >> 32) == 0xffff {
+            for (i, c) in "::ffff:".utf8.enumerated() { buf[i] = c }
+            return 7 + IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: lo), to: buf + 7)
+        }
+        // RFC 5952: lower-case hex without leading zeros, the longest run of two or more zero groups (the first
+        // of equal runs) as "::".
+        @inline(__always) func group(_ i: Int) -> UInt16 {
+            i < 4 ? UInt16(truncatingIfNeeded: hi >> UInt64(48 - 16 * i)) : UInt16(truncatingIfNeeded: lo >> UInt64(48 - 16 * (i - 4)))
         }
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
+                while j < 8 && group(j) == 0 { j += 1 }
                 if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
                 i = j
             } else { i += 1 }
         }
-        // IPv4-mapped ::ffff:a.b.c.d
-        if hi == 0 && (lo >> 32) == 0xffff {
-            return "::ffff:" + IPAddress.dottedQuad(UInt32(truncatingIfNeeded: lo))
-        }
-        var out = ""
+        var o = 0
         i = 0
         while i < 8 {
             if i == bestStart {
-                out += "::"
+                buf[o] = 0x3a; buf[o + 1] = 0x3a; o += 2
                 i += bestLen
                 continue
             }
-            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[i], radix: 16)
+            if o > 0 && buf[o - 1] != 0x3a { buf[o] = 0x3a; o += 1 }
+            let g = group(i)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let d = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xf
+                if d == 0 && !started && shift != 0 { continue }
+                started = true
+                buf[o] = d < 10 ? 0x30 + d : 0x57 + d
+                o += 1
+            }
             i += 1
         }
-        return out
+        return o
+    }
+
+    /// Calls `body` with the address's text, formatted on the stack.
+    @inline(__always)
+    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumTextLength) { buf in
+            let n = writeText(to: buf.baseAddress!)
+            return try body(UnsafeBufferPointer(rebasing: buf[0..<n]))
+        }
+    }
+
+    public var description: String {
+        String(unsafeUninitializedCapacity: IPAddress.maximumTextLength) { writeText(to: $0.baseAddress!) }
     }
 }
 

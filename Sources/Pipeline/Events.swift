@@ -28,22 +28,48 @@ public struct EventContext: Sendable {
 
     /// A stable flow identifier: transport, client endpoint, server endpoint.
     public var flowID: String {
-        func ep(_ e: Endpoint) -> String { e.address.isIPv6 ? "[\(e.address)]:\(e.port)" : "\(e.address):\(e.port)" }
-        return "\(transport) \(ep(source)) > \(ep(destination))"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 * IPAddress.maximumTextLength + 24)
+        appendFlowID(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `flowID`, appended in place: `tcp [2001:db8::1]:443 > 192.0.2.1:51000` (IPv6 addresses in brackets).
+    func appendFlowID(to bytes: inout [UInt8]) {
+        func ep(_ e: Endpoint) {
+            if e.address.isIPv6 { bytes.append(UInt8(ascii: "[")) }
+            e.address.withText { bytes.append(contentsOf: $0) }
+            if e.address.isIPv6 { bytes.append(UInt8(ascii: "]")) }
+            bytes.append(UInt8(ascii: ":"))
+            appendDecimalDigits(Int64(e.port), to: &bytes)
+        }
+        bytes.append(contentsOf: transport.utf8)
+        bytes.append(UInt8(ascii: " "))
+        ep(source)
+        bytes.append(contentsOf: " > ".utf8)
+        ep(destination)
     }
 
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
 
     func write(type: String, to w: inout JSONWriter) {
         w.field("type", type)
-        w.field("ts", rfc3339(seconds: seconds, nanoseconds: nanoseconds))
+        w.field("ts", seconds: seconds, nanoseconds: nanoseconds)
         w.field("capture", capture)
         w.field("frame", frame)
-        w.field("src_ip", source.address.description)
+        w.field("src_ip", address: source.address)
         w.field("src_port", Int(source.port))
-        w.field("dst_ip", destination.address.description)
+        w.field("dst_ip", address: destination.address)
         w.field("dst_port", Int(destination.port))
         w.field("transport", transport)
+    }
+
+    /// Writes `"flow": flowID`. The transport is always `tcp` or `udp`, so nothing in it needs escaping; any
+    /// other value is written through the escaping path.
+    func writeFlow(to w: inout JSONWriter) {
+        guard transport == "tcp" || transport == "udp" else { w.field("flow", flowID); return }
+        w.key("flow")
+        w.plainString { appendFlowID(to: &$0) }
     }
 }
 
@@ -66,7 +92,7 @@ public struct ClientHelloEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "client_hello", to: &w)
-        w.field("flow", context.flowID)
+        context.writeFlow(to: &w)
         w.field("index", index)
         w.field("protocol", protocolName)
         if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
@@ -76,13 +102,13 @@ public struct ClientHelloEvent: Sendable {
         w.field("tls_version", tlsVersion)
         w.field("sni", sni)
         w.field("alpn", strings: hello.alpnProtocols.map { String(decoding: $0, as: UTF8.self) })
-        w.field("cipher_suites", ints: hello.isSSLv2Format ? hello.sslv2CipherSpecs.map { Int($0) } : hello.cipherSuites.map { Int($0) })
-        w.field("extensions", ints: hello.extensionTypes.map { Int($0) })
-        w.field("supported_groups", ints: hello.supportedGroups.map { Int($0) })
-        w.field("ec_point_formats", ints: hello.ecPointFormats.map { Int($0) })
-        w.field("signature_algorithms", ints: hello.signatureAlgorithms.map { Int($0) })
-        w.field("supported_versions", ints: hello.supportedVersions.map { Int($0) })
-        w.field("key_share_groups", ints: hello.keyShareGroups.map { Int($0) })
+        if hello.isSSLv2Format { w.field("cipher_suites", ints: hello.sslv2CipherSpecs) } else { w.field("cipher_suites", ints: hello.cipherSuites) }
+        w.field("extensions", ints: hello.extensions.lazy.map(\.type))
+        w.field("supported_groups", ints: hello.supportedGroups)
+        w.field("ec_point_formats", ints: hello.ecPointFormats)
+        w.field("signature_algorithms", ints: hello.signatureAlgorithms)
+        w.field("supported_versions", ints: hello.supportedVersions)
+        w.field("key_share_groups", ints: hello.keyShareGroups)
         let sr = hello.statusRequest
         w.key("status_request")
         w.beginObject()
@@ -124,7 +150,7 @@ public struct ServerHelloEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "server_hello", to: &w)
-        w.field("flow", context.flowID)
+        context.writeFlow(to: &w)
         w.field("index", index)
         w.field("protocol", protocolName)
         if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
@@ -132,7 +158,7 @@ public struct ServerHelloEvent: Sendable {
         w.field("legacy_version", Int(hello.legacyVersion))
         w.field("tls_version", tlsVersion)
         w.field("cipher_suite", Int(hello.cipherSuite))
-        w.field("extensions", ints: hello.extensionTypes.map { Int($0) })
+        w.field("extensions", ints: hello.extensions.lazy.map(\.type))
         w.field("hello_retry_request", hello.isHelloRetryRequest)
         w.field("status_request_acknowledged", hello.acknowledgesStatusRequest)
         w.field("sni", sni)
@@ -187,7 +213,7 @@ public struct TLSAlertEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "tls_alert", to: &w)
-        w.field("flow", context.flowID)
+        context.writeFlow(to: &w)
         w.field("level", Int(level))
         w.field("level_name", level == 1 ? "warning" : level == 2 ? "fatal" : "unknown")
         w.field("description", Int(description))

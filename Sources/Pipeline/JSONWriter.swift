@@ -1,15 +1,27 @@
+import PacketDecoding
+
 /// A small streaming JSON writer into a reusable byte buffer: objects and arrays in the order written,
 /// strings escaped per RFC 8259 (control characters as `\u00XX`, and U+2028/U+2029 escaped too so the output
 /// is safe to embed in JavaScript), never a raw byte from a packet.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = []
+    /// One bit per open object or array (the innermost in bit 0): whether a member was written, so the next one
+    /// needs a comma. Nesting deeper than 64 keeps its bits in `deepComma`.
+    private var commaBits: UInt64 = 0
+    private var depth = 0
+    private var deepComma: [UInt64] = []
 
     public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
-        needsComma.removeAll(keepingCapacity: true)
+        resetNesting()
+    }
+
+    private mutating func resetNesting() {
+        commaBits = 0
+        depth = 0
+        deepComma.removeAll(keepingCapacity: true)
         keyPending = false
     }
 
@@ -17,21 +29,38 @@ public struct JSONWriter {
     /// (newline-delimited JSON, several lines per buffer).
     public mutating func endLine() {
         bytes.append(0x0a)
-        needsComma.removeAll(keepingCapacity: true)
-        keyPending = false
+        resetNesting()
     }
 
+    @inline(__always)
     private mutating func separator() {
-        if let last = needsComma.last {
-            if last { bytes.append(UInt8(ascii: ",")) }
-            needsComma[needsComma.count - 1] = true
-        }
+        guard depth > 0 else { return }
+        if commaBits & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        commaBits |= 1
     }
 
-    public mutating func beginObject() { valueStart(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
-    public mutating func beginArray() { valueStart(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+    @inline(__always)
+    private mutating func open(_ c: UInt8) {
+        valueStart()
+        bytes.append(c)
+        if depth >= 64 { deepComma.append(commaBits >> 63) }
+        commaBits <<= 1
+        depth += 1
+    }
+
+    @inline(__always)
+    private mutating func close(_ c: UInt8) {
+        precondition(depth > 0, "JSONWriter: close without open")
+        depth -= 1
+        commaBits >>= 1
+        if depth >= 64 { commaBits |= deepComma.removeLast() << 63 }
+        bytes.append(c)
+    }
+
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes `"name":` — the next value call writes the value.
     public mutating func key(_ name: String) {
@@ -58,19 +87,7 @@ public struct JSONWriter {
     }
 
     /// The decimal digits of `x` (as `String(x)` writes them), without building a string.
-    private mutating func appendDecimal(_ x: Int64) {
-        if x < 0 { bytes.append(UInt8(ascii: "-")) }
-        var m = x.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
-            var i = 20
-            repeat {
-                i -= 1
-                buf[i] = 0x30 + UInt8(m % 10)
-                m /= 10
-            } while m > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
-        }
-    }
+    private mutating func appendDecimal(_ x: Int64) { appendDecimalDigits(x, to: &bytes) }
     public mutating func bool(_ v: Bool) { valueStart(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     public mutating func null() { valueStart(); bytes.append(contentsOf: "null".utf8) }
     public mutating func double(_ v: Double, decimals: Int = 3) {
@@ -93,11 +110,39 @@ public struct JSONWriter {
     public mutating func field<T: BinaryInteger>(_ name: String, _ v: T) { key(name); int(v) }
     public mutating func field<T: BinaryInteger>(_ name: String, _ v: T?) { key(name); optionalInt(v) }
     public mutating func field(_ name: String, _ v: Bool) { key(name); bool(v) }
-    public mutating func field<T: BinaryInteger>(_ name: String, ints: [T]) {
+    public mutating func field<S: Sequence>(_ name: String, ints: S) where S.Element: BinaryInteger {
         key(name)
         beginArray()
         for v in ints { int(v) }
         endArray()
+    }
+
+    /// An IP address in its text form (`IPAddress.description`), formatted in place.
+    public mutating func field(_ name: String, address: IPAddress) {
+        key(name)
+        valueStart()
+        bytes.append(UInt8(ascii: "\""))
+        address.withText { bytes.append(contentsOf: $0) }  // digits, letters, '.' and ':': nothing to escape
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// An RFC 3339 timestamp (`rfc3339`), formatted in place.
+    public mutating func field(_ name: String, seconds: Int64, nanoseconds: UInt32) {
+        key(name)
+        valueStart()
+        bytes.append(UInt8(ascii: "\""))
+        if !writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, into: &bytes) {
+            bytes.append(contentsOf: rfc3339General(seconds: seconds, nanoseconds: nanoseconds).utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends bytes that are already valid inside a JSON string (trusted: produced by this module), as one string.
+    mutating func plainString(_ parts: (inout [UInt8]) -> Void) {
+        valueStart()
+        bytes.append(UInt8(ascii: "\""))
+        parts(&bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
     public mutating func field(_ name: String, strings: [String]) {
         key(name)
@@ -170,15 +215,46 @@ public struct JSONWriter {
     }
 }
 
+/// The decimal digits of `x` (as `String(x)` writes them), appended without building a string.
+@inline(__always)
+func appendDecimalDigits(_ x: Int64, to bytes: inout [UInt8]) {
+    if x >= 0 && x < 10 { bytes.append(0x30 + UInt8(x)); return }
+    if x < 0 { bytes.append(UInt8(ascii: "-")) }
+    var m = x.magnitude
+    var digits = 0
+    var t = m
+    repeat { digits += 1; t /= 10 } while t > 0
+    let end = bytes.count + digits
+    bytes.append(contentsOf: repeatElement(0x30, count: digits))
+    bytes.withUnsafeMutableBufferPointer { b in
+        var i = end
+        repeat {
+            i -= 1
+            b[i] = 0x30 + UInt8(m % 10)
+            m /= 10
+        } while m > 0
+    }
+}
+
 /// RFC 3339 UTC timestamp with microseconds: `2019-03-06T15:25:31.123456Z`.
 public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
-    // Years 0...9999 (every capture): the 27 characters written in place. Others: the general formatting.
-    guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else {
+    var bytes: [UInt8] = []
+    guard writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, into: &bytes) else {
         return rfc3339General(seconds: seconds, nanoseconds: nanoseconds)
     }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Appends the 27 characters of `rfc3339` for years 0...9999 (every capture); returns false, appending nothing,
+/// for other times (the general formatting writes those).
+func writeRFC3339(seconds: Int64, nanoseconds: UInt32, into bytes: inout [UInt8]) -> Bool {
+    guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else { return false }
     let (y, m, d, secOfDay) = civilDate(seconds)
     let micros = Int64(nanoseconds / 1000)
-    return String(unsafeUninitializedCapacity: 27) { buf in
+    let o = bytes.count
+    bytes.append(contentsOf: repeatElement(0, count: 27))
+    bytes.withUnsafeMutableBufferPointer { b in
+        let buf = UnsafeMutableBufferPointer(rebasing: b[o..<(o + 27)])
         func put(_ v: Int64, _ width: Int, at o: Int) {
             var v = v
             var i = o + width - 1
@@ -191,8 +267,8 @@ public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
         put(secOfDay % 3600 / 60, 2, at: 14); buf[16] = 0x3a
         put(secOfDay % 60, 2, at: 17); buf[19] = 0x2e
         put(micros, 6, at: 20); buf[26] = 0x5a
-        return 27
     }
+    return true
 }
 
 /// `rfc3339` for any value (years outside 0...9999 are written with as many digits as they need).
