@@ -26,6 +26,8 @@ public final class CaptureAnalyzer {
     var currentSeconds: Int64 { seconds }
     var currentNanoseconds: UInt32 { nanoseconds }
     let udpHandshakes = UDPHandshakeExtractor()
+    /// JA3/JA4/JA3S of hello shapes seen recently (a client's hellos repeat).
+    let fingerprints = FingerprintCache()
     var udpFlows: [FlowKey: UDPFlowInfo] = [:]
     @exclusivity(unchecked) var counters: [String: Int] = [:]
     @exclusivity(unchecked) private var lastLinkType: UInt32 = .max
@@ -195,9 +197,9 @@ public final class CaptureAnalyzer {
     func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
         summary.clientHellos += 1
         let ctx = context(flow: flow, direction: direction)
+        let (ja3, ja4) = fingerprints.clientHello(hello, transport: .tcp)
         let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
-                                     recordVersion: recordVersion, hello: hello, ja3: JA3(clientHello: hello),
-                                     ja4: JA4(clientHello: hello, transport: .tcp), quicVersion: nil)
+                                     recordVersion: recordVersion, hello: hello, ja3: ja3, ja4: ja4, quicVersion: nil)
         sink.handle(.clientHello(event))
         if index == 1, let sni = hello.serverName { responderContact(host: sni, via: "tls_sni", context: ctx) }
     }
@@ -212,7 +214,7 @@ public final class CaptureAnalyzer {
     func emitServerHello(_ hello: ServerHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int, sni: String?) {
         summary.serverHellos += 1
         let event = ServerHelloEvent(context: context(flow: flow, direction: direction), index: index, protocolName: "tls",
-                                     recordVersion: recordVersion, hello: hello, ja3s: JA3(serverHello: hello), sni: sni,
+                                     recordVersion: recordVersion, hello: hello, ja3s: fingerprints.serverHello(hello), sni: sni,
                                      quicVersion: nil)
         sink.handle(.serverHello(event))
     }

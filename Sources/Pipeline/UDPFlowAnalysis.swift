@@ -82,10 +82,10 @@ extension CaptureAnalyzer {
                 info.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
             }
             summary.clientHellos += 1
+            let (ja3, ja4) = fingerprints.clientHello(hello, transport: isDTLS ? .dtls : .quic)
             sink.handle(.clientHello(ClientHelloEvent(
                 context: context, index: info.clientHellos, protocolName: protocolName, recordVersion: recordVersion,
-                hello: hello, ja3: JA3(clientHello: hello), ja4: JA4(clientHello: hello, transport: isDTLS ? .dtls : .quic),
-                quicVersion: quicVersion)))
+                hello: hello, ja3: ja3, ja4: ja4, quicVersion: quicVersion)))
         } else {
             guard let hello = try? ServerHello(body: body) else {
                 count(PipelineCounter.tlsServerHelloMalformed)
@@ -96,7 +96,7 @@ extension CaptureAnalyzer {
             summary.serverHellos += 1
             sink.handle(.serverHello(ServerHelloEvent(
                 context: context, index: info.serverHellos, protocolName: protocolName, recordVersion: recordVersion,
-                hello: hello, ja3s: JA3(serverHello: hello), sni: info.handshake.sni, quicVersion: quicVersion)))
+                hello: hello, ja3s: fingerprints.serverHello(hello), sni: info.handshake.sni, quicVersion: quicVersion)))
         }
     }
 
