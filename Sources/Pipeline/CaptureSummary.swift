@@ -51,7 +51,7 @@ public struct CaptureSummary: Sendable {
         w.field("bytes", bytes)
         w.key("link_types")
         w.beginObject()
-        for (k, v) in linkTypes.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        for (k, v) in linkTypes.sorted(by: { $0.key < $1.key }) { w.key(text: k); w.int(v) }
         w.endObject()
         w.field("tcp_packets", tcpPackets)
         w.field("udp_packets", udpPackets)
@@ -61,7 +61,7 @@ public struct CaptureSummary: Sendable {
         w.field("truncated", truncated)
         w.key("counters")
         w.beginObject()
-        for (k, v) in counters.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        for (k, v) in counters.sorted(by: { $0.key < $1.key }) { w.key(text: k); w.int(v) }
         w.endObject()
         w.key("limits")
         w.beginObject()

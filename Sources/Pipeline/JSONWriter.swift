@@ -62,8 +62,20 @@ public struct JSONWriter {
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    /// Writes `"name":` — the next value call writes the value.
-    public mutating func key(_ name: String) {
+    /// Writes `"name":` — the next value call writes the value. Member names written in the source are plain
+    /// ASCII with nothing to escape (checked in debug builds), so they are copied as they are.
+    public mutating func key(_ name: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        let names = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        assert(names.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }, "member name needs escaping")
+        bytes.append(contentsOf: names)
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        keyPending = true
+    }
+
+    /// Writes `"name":` for a name made at run time (escaped).
+    public mutating func key(text name: String) {
         separator()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
@@ -105,12 +117,12 @@ public struct JSONWriter {
     public mutating func optionalInt<T: BinaryInteger>(_ v: T?) { if let v { int(v) } else { null() } }
 
     // Object members.
-    public mutating func field(_ name: String, _ v: String) { key(name); string(v) }
-    public mutating func field(_ name: String, _ v: String?) { key(name); optionalString(v) }
-    public mutating func field<T: BinaryInteger>(_ name: String, _ v: T) { key(name); int(v) }
-    public mutating func field<T: BinaryInteger>(_ name: String, _ v: T?) { key(name); optionalInt(v) }
-    public mutating func field(_ name: String, _ v: Bool) { key(name); bool(v) }
-    public mutating func field<S: Sequence>(_ name: String, ints: S) where S.Element: BinaryInteger {
+    public mutating func field(_ name: StaticString, _ v: String) { key(name); string(v) }
+    public mutating func field(_ name: StaticString, _ v: String?) { key(name); optionalString(v) }
+    public mutating func field<T: BinaryInteger>(_ name: StaticString, _ v: T) { key(name); int(v) }
+    public mutating func field<T: BinaryInteger>(_ name: StaticString, _ v: T?) { key(name); optionalInt(v) }
+    public mutating func field(_ name: StaticString, _ v: Bool) { key(name); bool(v) }
+    public mutating func field<S: Sequence>(_ name: StaticString, ints: S) where S.Element: BinaryInteger {
         key(name)
         beginArray()
         for v in ints { int(v) }
@@ -118,7 +130,7 @@ public struct JSONWriter {
     }
 
     /// An IP address in its text form (`IPAddress.description`), formatted in place.
-    public mutating func field(_ name: String, address: IPAddress) {
+    public mutating func field(_ name: StaticString, address: IPAddress) {
         key(name)
         valueStart()
         bytes.append(UInt8(ascii: "\""))
@@ -127,7 +139,7 @@ public struct JSONWriter {
     }
 
     /// An RFC 3339 timestamp (`rfc3339`), formatted in place.
-    public mutating func field(_ name: String, seconds: Int64, nanoseconds: UInt32) {
+    public mutating func field(_ name: StaticString, seconds: Int64, nanoseconds: UInt32) {
         key(name)
         valueStart()
         bytes.append(UInt8(ascii: "\""))
@@ -144,7 +156,7 @@ public struct JSONWriter {
         parts(&bytes)
         bytes.append(UInt8(ascii: "\""))
     }
-    public mutating func field(_ name: String, strings: [String]) {
+    public mutating func field(_ name: StaticString, strings: [String]) {
         key(name)
         beginArray()
         for v in strings { string(v) }

@@ -30,7 +30,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .object(let o):
             w.beginObject()
             for k in o.keys.sorted() {
-                w.key(k)
+                w.key(text: k)
                 o[k]!.write(to: &w)  // key taken from the dictionary itself
             }
             w.endObject()
