@@ -3,6 +3,8 @@
 public struct ResponderCatalogue: Sendable {
     private var exact: [String: [ResponderInfo]] = [:]
     private var suffixes: [(String, ResponderInfo)] = []
+    /// The suffixes as bytes, for the ASCII lookup.
+    private var suffixBytes: [[UInt8]] = []
 
     public static let shared = ResponderCatalogue(tsv: bundled)
 
@@ -19,6 +21,7 @@ public struct ResponderCatalogue: Sendable {
         let h = host.lowercased()
         if h.hasPrefix("*.") {
             suffixes.append((String(h.dropFirst(1)), ResponderInfo(host: h, operator: op, kind: kind)))
+            suffixBytes.append(Array(h.dropFirst(1).utf8))
         } else {
             exact[h, default: []].append(ResponderInfo(host: h, operator: op, kind: kind))
         }
@@ -28,6 +31,42 @@ public struct ResponderCatalogue: Sendable {
 
     /// The catalogue entry for `host` (a Host header may carry a port), preferring `kind` when several match.
     public func lookup(_ host: String?, kind: String? = nil) -> ResponderInfo? {
+        guard var host, !host.isEmpty else { return nil }
+        // Every SNI and Host header is looked up: ASCII names (nearly all) are normalised as bytes, on the stack.
+        let ascii = host.withUTF8 { u -> (found: Bool, info: ResponderInfo?) in
+            guard u.count <= 255, !u.contains(where: { $0 >= 0x80 }) else { return (false, nil) }
+            return (true, lookupASCII(u, kind: kind))
+        }
+        if ascii.found { return ascii.info }
+        return lookupGeneral(host, kind: kind)
+    }
+
+    private func lookupASCII(_ u: UnsafeBufferPointer<UInt8>, kind: String?) -> ResponderInfo? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buf -> ResponderInfo? in
+            var n = 0
+            var colons = 0, colonAt = -1, bracket = false
+            for b in u {
+                buf[n] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b
+                if b == 0x3a { colons += 1; colonAt = n }
+                if b == 0x5d { bracket = true }
+                n += 1
+            }
+            if colons == 1 && !bracket { n = colonAt }
+            if n > 0 && buf[n - 1] == 0x2e { n -= 1 }
+            let h = UnsafeBufferPointer(rebasing: buf[0..<n])
+            if let entries = exact[String(decoding: h, as: UTF8.self)] {
+                return entries.first { $0.kind == kind } ?? entries.first
+            }
+            var matches: [ResponderInfo] = []
+            for (i, suffix) in suffixBytes.enumerated() where suffix.count <= n && h.suffix(suffix.count).elementsEqual(suffix) {
+                matches.append(suffixes[i].1)
+            }
+            return matches.first { $0.kind == kind } ?? matches.first
+        }
+    }
+
+    /// The lookup for any name (non-ASCII bytes included): Unicode lower-casing and string comparison.
+    func lookupGeneral(_ host: String?, kind: String? = nil) -> ResponderInfo? {
         guard var h = host?.lowercased(), !h.isEmpty else { return nil }
         if let colon = h.lastIndex(of: ":"), !h.contains("]"), h.filter({ $0 == ":" }).count == 1 { h = String(h[..<colon]) }
         if h.hasSuffix(".") { h.removeLast() }
