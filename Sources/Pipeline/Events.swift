@@ -28,26 +28,37 @@ public struct EventContext: Sendable {
 
     /// A stable flow identifier: transport, client endpoint, server endpoint.
     public var flowID: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2 * IPAddress.maximumTextLength + 24)
-        appendFlowID(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        guard transport == "tcp" || transport == "udp" else {
+            func ep(_ e: Endpoint) -> String { e.address.isIPv6 ? "[\(e.address)]:\(e.port)" : "\(e.address):\(e.port)" }
+            return "\(transport) \(ep(source)) > \(ep(destination))"
+        }
+        return String(unsafeUninitializedCapacity: Self.maximumFlowIDLength) { writeFlowID(to: $0.baseAddress!) }
     }
 
-    /// `flowID`, appended in place: `tcp [2001:db8::1]:443 > 192.0.2.1:51000` (IPv6 addresses in brackets).
-    func appendFlowID(to bytes: inout [UInt8]) {
+    /// Room `writeFlowID` needs: the transport (3), two bracketed addresses with ports, " > ".
+    static let maximumFlowIDLength = 3 + 1 + 2 * (IPAddress.maximumTextLength + 2 + 6) + 3
+
+    /// Writes `flowID` at `p` (room for `maximumFlowIDLength`) for a `tcp` or `udp` context: `tcp [2001:db8::1]:443 >
+    /// 192.0.2.1:51000` (IPv6 addresses in brackets); returns how many bytes.
+    func writeFlowID(to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
         func ep(_ e: Endpoint) {
-            if e.address.isIPv6 { bytes.append(UInt8(ascii: "[")) }
-            e.address.withText { bytes.append(contentsOf: $0) }
-            if e.address.isIPv6 { bytes.append(UInt8(ascii: "]")) }
-            bytes.append(UInt8(ascii: ":"))
-            appendDecimalDigits(Int64(e.port), to: &bytes)
+            if e.address.isIPv6 { p[o] = UInt8(ascii: "["); o += 1 }
+            o += e.address.writeText(to: p + o)
+            if e.address.isIPv6 { p[o] = UInt8(ascii: "]"); o += 1 }
+            p[o] = UInt8(ascii: ":"); o += 1
+            o += writeDecimal(Int64(e.port), to: p + o)
         }
-        bytes.append(contentsOf: transport.utf8)
-        bytes.append(UInt8(ascii: " "))
+        p[0] = transport == "tcp" ? UInt8(ascii: "t") : UInt8(ascii: "u")
+        p[1] = transport == "tcp" ? UInt8(ascii: "c") : UInt8(ascii: "d")
+        p[2] = UInt8(ascii: "p")
+        p[3] = UInt8(ascii: " ")
+        o = 4
         ep(source)
-        bytes.append(contentsOf: " > ".utf8)
+        p[o] = UInt8(ascii: " "); p[o + 1] = UInt8(ascii: ">"); p[o + 2] = UInt8(ascii: " ")
+        o += 3
         ep(destination)
+        return o
     }
 
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
@@ -69,7 +80,7 @@ public struct EventContext: Sendable {
     func writeFlow(to w: inout JSONWriter) {
         guard transport == "tcp" || transport == "udp" else { w.field("flow", flowID); return }
         w.key("flow")
-        w.plainString { appendFlowID(to: &$0) }
+        w.plainString(maximumLength: Self.maximumFlowIDLength) { writeFlowID(to: $0) }
     }
 }
 

@@ -1,20 +1,113 @@
 import PacketDecoding
 
+/// The growable byte buffer behind a `JSONWriter`: writes go through a raw pointer after one capacity check per
+/// value, instead of an array's uniqueness and capacity checks per byte.
+final class JSONBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func copy() -> JSONBytes {
+        let c = JSONBytes(capacity: capacity)
+        c.base.update(from: base, count: count)
+        c.count = count
+        return c
+    }
+
+    /// Makes room for `n` more bytes; returns where they go.
+    @inline(__always)
+    func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + n > capacity { grow(to: count + n) }
+        return base + count
+    }
+
+    private func grow(to needed: Int) {
+        var c = capacity * 2
+        while c < needed { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    @inline(__always)
+    func put(_ b: UInt8) {
+        reserve(1).pointee = b
+        count += 1
+    }
+
+    @inline(__always)
+    func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        guard n > 0 else { return }
+        reserve(n).update(from: p, count: n)
+        count += n
+    }
+
+    @inline(__always)
+    func put(_ b: UnsafeBufferPointer<UInt8>) {
+        if let p = b.baseAddress { put(p, b.count) }
+    }
+}
+
+/// Writes the decimal digits of `x` (as `String(x)` writes them) at `p`, which has room for 20; returns how many.
+@inline(__always)
+func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+    if x >= 0 && x < 10 { p[0] = 0x30 + UInt8(x); return 1 }
+    var o = 0
+    if x < 0 { p[0] = UInt8(ascii: "-"); o = 1 }
+    var m = x.magnitude
+    var digits = 0
+    var t = m
+    repeat { digits += 1; t /= 10 } while t > 0
+    var i = o + digits
+    repeat {
+        i -= 1
+        p[i] = 0x30 + UInt8(m % 10)
+        m /= 10
+    } while m > 0
+    return o + digits
+}
+
 /// A small streaming JSON writer into a reusable byte buffer: objects and arrays in the order written,
 /// strings escaped per RFC 8259 (control characters as `\u00XX`, and U+2028/U+2029 escaped too so the output
 /// is safe to embed in JavaScript), never a raw byte from a packet.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    private var out: JSONBytes
     /// One bit per open object or array (the innermost in bit 0): whether a member was written, so the next one
     /// needs a comma. Nesting deeper than 64 keeps its bits in `deepComma`.
     private var commaBits: UInt64 = 0
     private var depth = 0
     private var deepComma: [UInt64] = []
+    private var keyPending = false
 
-    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 4096) { out = JSONBytes(capacity: capacity) }
+
+    /// The bytes written so far (a copy; `byteCount` and `withBytes` read them without one).
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+    public var byteCount: Int { out.count }
+
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: out.base, count: out.count))
+    }
+
+    /// The buffer, unshared before a write (a copied writer writes into its own bytes).
+    private var buffer: JSONBytes {
+        @inline(__always) mutating get {
+            if !isKnownUniquelyReferenced(&out) { out = out.copy() }
+            return out
+        }
+    }
 
     public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
+        buffer.count = 0
         resetNesting()
     }
 
@@ -28,21 +121,31 @@ public struct JSONWriter {
     /// Ends a top-level value with a newline and prepares for the next one, keeping the bytes written so far
     /// (newline-delimited JSON, several lines per buffer).
     public mutating func endLine() {
-        bytes.append(0x0a)
+        buffer.put(0x0a)
         resetNesting()
     }
 
     @inline(__always)
-    private mutating func separator() {
+    private mutating func separator(_ b: JSONBytes) {
         guard depth > 0 else { return }
-        if commaBits & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        if commaBits & 1 != 0 { b.put(UInt8(ascii: ",")) }
         commaBits |= 1
     }
 
     @inline(__always)
+    private mutating func valueStart(_ b: JSONBytes) {
+        if keyPending {
+            keyPending = false
+        } else {
+            separator(b)
+        }
+    }
+
+    @inline(__always)
     private mutating func open(_ c: UInt8) {
-        valueStart()
-        bytes.append(c)
+        let b = buffer
+        valueStart(b)
+        b.put(c)
         if depth >= 64 { deepComma.append(commaBits >> 63) }
         commaBits <<= 1
         depth += 1
@@ -54,7 +157,7 @@ public struct JSONWriter {
         depth -= 1
         commaBits >>= 1
         if depth >= 64 { commaBits |= deepComma.removeLast() << 63 }
-        bytes.append(c)
+        buffer.put(c)
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
@@ -65,52 +168,64 @@ public struct JSONWriter {
     /// Writes `"name":` — the next value call writes the value. Member names written in the source are plain
     /// ASCII with nothing to escape (checked in debug builds), so they are copied as they are.
     public mutating func key(_ name: StaticString) {
-        separator()
-        bytes.append(UInt8(ascii: "\""))
-        let names = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        assert(names.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }, "member name needs escaping")
-        bytes.append(contentsOf: names)
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        let b = buffer
+        separator(b)
+        let n = name.utf8CodeUnitCount
+        assert(UnsafeBufferPointer(start: name.utf8Start, count: n).allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c },
+               "member name needs escaping")
+        let p = b.reserve(n + 3)
+        p[0] = UInt8(ascii: "\"")
+        (p + 1).update(from: name.utf8Start, count: n)
+        p[n + 1] = UInt8(ascii: "\"")
+        p[n + 2] = UInt8(ascii: ":")
+        b.count += n + 3
         keyPending = true
     }
 
     /// Writes `"name":` for a name made at run time (escaped).
     public mutating func key(text name: String) {
-        separator()
-        appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
+        let b = buffer
+        separator(b)
+        appendQuoted(name, b)
+        b.put(UInt8(ascii: ":"))
         keyPending = true
     }
 
-    private var keyPending = false
+    public mutating func string(_ s: String) {
+        let b = buffer
+        valueStart(b)
+        appendQuoted(s, b)
+    }
 
-    private mutating func valueStart() {
-        if keyPending {
-            keyPending = false
+    public mutating func int<T: BinaryInteger>(_ v: T) {
+        let b = buffer
+        valueStart(b)
+        if let x = Int64(exactly: v) {
+            b.count += writeDecimal(x, to: b.reserve(20))
         } else {
-            separator()
+            var text = String(v)
+            text.withUTF8 { b.put($0) }
         }
     }
 
-    public mutating func string(_ s: String) { valueStart(); appendQuoted(s) }
-    public mutating func int<T: BinaryInteger>(_ v: T) {
-        valueStart()
-        if let x = Int64(exactly: v) { appendDecimal(x) } else { bytes.append(contentsOf: String(v).utf8) }
+    private mutating func literal(_ text: StaticString) {
+        let b = buffer
+        valueStart(b)
+        b.put(text.utf8Start, text.utf8CodeUnitCount)
     }
 
-    /// The decimal digits of `x` (as `String(x)` writes them), without building a string.
-    private mutating func appendDecimal(_ x: Int64) { appendDecimalDigits(x, to: &bytes) }
-    public mutating func bool(_ v: Bool) { valueStart(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
-    public mutating func null() { valueStart(); bytes.append(contentsOf: "null".utf8) }
+    public mutating func bool(_ v: Bool) { literal(v ? "true" : "false") }
+    public mutating func null() { literal("null") }
     public mutating func double(_ v: Double, decimals: Int = 3) {
-        valueStart()
-        if !v.isFinite { bytes.append(contentsOf: "null".utf8); return }
+        if !v.isFinite { null(); return }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let r = (v * scale).rounded() / scale
         var text = String(r)
         if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        let b = buffer
+        valueStart(b)
+        text.withUTF8 { b.put($0) }
     }
 
     public mutating func optionalString(_ s: String?) { if let s { string(s) } else { null() } }
@@ -125,37 +240,53 @@ public struct JSONWriter {
     public mutating func field<S: Sequence>(_ name: StaticString, ints: S) where S.Element: BinaryInteger {
         key(name)
         beginArray()
-        for v in ints { int(v) }
+        do {
+            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
+            let b = buffer
+            var first = true
+            for v in ints {
+                if !first { b.put(UInt8(ascii: ",")) }
+                first = false
+                if let x = Int64(exactly: v) {
+                    b.count += writeDecimal(x, to: b.reserve(20))
+                } else {
+                    var text = String(v)
+                    text.withUTF8 { b.put($0) }
+                }
+            }
+        }
         endArray()
     }
 
     /// An IP address in its text form (`IPAddress.description`), formatted in place.
     public mutating func field(_ name: StaticString, address: IPAddress) {
         key(name)
-        valueStart()
-        bytes.append(UInt8(ascii: "\""))
-        address.withText { bytes.append(contentsOf: $0) }  // digits, letters, '.' and ':': nothing to escape
-        bytes.append(UInt8(ascii: "\""))
+        plainString(maximumLength: IPAddress.maximumTextLength) { address.writeText(to: $0) }
     }
 
     /// An RFC 3339 timestamp (`rfc3339`), formatted in place.
     public mutating func field(_ name: StaticString, seconds: Int64, nanoseconds: UInt32) {
         key(name)
-        valueStart()
-        bytes.append(UInt8(ascii: "\""))
-        if !writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, into: &bytes) {
-            bytes.append(contentsOf: rfc3339General(seconds: seconds, nanoseconds: nanoseconds).utf8)
+        if rfc3339InPlace(seconds: seconds, nanoseconds: nanoseconds) {
+            plainString(maximumLength: 27) { writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, to: $0) }
+        } else {
+            string(rfc3339General(seconds: seconds, nanoseconds: nanoseconds))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Appends bytes that are already valid inside a JSON string (trusted: produced by this module), as one string.
-    mutating func plainString(_ parts: (inout [UInt8]) -> Void) {
-        valueStart()
-        bytes.append(UInt8(ascii: "\""))
-        parts(&bytes)
-        bytes.append(UInt8(ascii: "\""))
+    /// Writes, as one string value, at most `maximumLength` bytes that `body` writes at the pointer it is given and
+    /// whose count it returns: bytes already valid inside a JSON string (trusted, produced by this module).
+    mutating func plainString(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let b = buffer
+        valueStart(b)
+        let p = b.reserve(maximumLength + 2)
+        p[0] = UInt8(ascii: "\"")
+        let n = body(p + 1)
+        precondition(n <= maximumLength, "JSONWriter: plain string longer than announced")
+        p[n + 1] = UInt8(ascii: "\"")
+        b.count += n + 2
     }
+
     public mutating func field(_ name: StaticString, strings: [String]) {
         key(name)
         beginArray()
@@ -164,15 +295,19 @@ public struct JSONWriter {
     }
 
     /// Appends a JSON value already encoded (trusted, produced by this writer).
-    public mutating func raw(_ encoded: [UInt8]) { valueStart(); bytes.append(contentsOf: encoded) }
+    public mutating func raw(_ encoded: [UInt8]) {
+        let b = buffer
+        valueStart(b)
+        encoded.withUnsafeBufferPointer { b.put($0) }
+    }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private mutating func appendQuoted(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
+    private func appendQuoted(_ s: String, _ b: JSONBytes) {
+        b.put(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { appendEscaped($0) }
-        bytes.append(UInt8(ascii: "\""))
+        s.withUTF8 { appendEscaped($0, b) }
+        b.put(UInt8(ascii: "\""))
     }
 
     /// Whether any of the eight bytes of `w` is below 0x20, '"', '\\', DEL or 0x80 and above (exact: never false
@@ -188,99 +323,82 @@ public struct JSONWriter {
     }
 
     /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
-    private mutating func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+    private func appendEscaped(_ u: UnsafeBufferPointer<UInt8>, _ b: JSONBytes) {
+        guard let base = u.baseAddress else { return }
         var runStart = 0
         var i = 0
         let n = u.count
         while i < n {
             // Eight plain ASCII bytes at a time (no control, '"', '\\', DEL or non-ASCII byte among them).
-            if n - i >= 8 && !JSONWriter.mayNeedEscape(UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+            if n - i >= 8 && !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
                 i += 8
                 continue
             }
-            let b = u[i]
+            let c = u[i]
             // Bytes that may need an escape: controls, '"', '\\', DEL, and 0xE2 (lead byte of U+2028/U+2029).
-            if b >= 0x20 && b != 0x22 && b != 0x5c && b != 0x7f && b != 0xe2 { i += 1; continue }
-            var v = UInt32(b)
+            if c >= 0x20 && c != 0x22 && c != 0x5c && c != 0x7f && c != 0xe2 { i += 1; continue }
+            var v = UInt32(c)
             var width = 1
-            if b == 0xe2 {
+            if c == 0xe2 {
                 guard i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0xa8 || u[i + 2] == 0xa9 else { i += 1; continue }
                 v = u[i + 2] == 0xa8 ? 0x2028 : 0x2029
                 width = 3
             }
-            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i])) }
+            if i > runStart { b.put(base + runStart, i - runStart) }
+            let p = b.reserve(6)
+            p[0] = 0x5c
             switch v {
-            case 0x22: bytes.append(contentsOf: [0x5c, 0x22])
-            case 0x5c: bytes.append(contentsOf: [0x5c, 0x5c])
-            case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
-            case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0x22: p[1] = 0x22; b.count += 2
+            case 0x5c: p[1] = 0x5c; b.count += 2
+            case 0x0a: p[1] = UInt8(ascii: "n"); b.count += 2
+            case 0x0d: p[1] = UInt8(ascii: "r"); b.count += 2
+            case 0x09: p[1] = UInt8(ascii: "t"); b.count += 2
             default:
-                bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"),
-                                          JSONWriter.hex[Int((v >> 12) & 0xf)], JSONWriter.hex[Int((v >> 8) & 0xf)],
-                                          JSONWriter.hex[Int((v >> 4) & 0xf)], JSONWriter.hex[Int(v & 0xf)]])
+                p[1] = UInt8(ascii: "u")
+                p[2] = JSONWriter.hex[Int((v >> 12) & 0xf)]
+                p[3] = JSONWriter.hex[Int((v >> 8) & 0xf)]
+                p[4] = JSONWriter.hex[Int((v >> 4) & 0xf)]
+                p[5] = JSONWriter.hex[Int(v & 0xf)]
+                b.count += 6
             }
             i += width
             runStart = i
         }
-        if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<n])) }
-    }
-}
-
-/// The decimal digits of `x` (as `String(x)` writes them), appended without building a string.
-@inline(__always)
-func appendDecimalDigits(_ x: Int64, to bytes: inout [UInt8]) {
-    if x >= 0 && x < 10 { bytes.append(0x30 + UInt8(x)); return }
-    if x < 0 { bytes.append(UInt8(ascii: "-")) }
-    var m = x.magnitude
-    var digits = 0
-    var t = m
-    repeat { digits += 1; t /= 10 } while t > 0
-    let end = bytes.count + digits
-    bytes.append(contentsOf: repeatElement(0x30, count: digits))
-    bytes.withUnsafeMutableBufferPointer { b in
-        var i = end
-        repeat {
-            i -= 1
-            b[i] = 0x30 + UInt8(m % 10)
-            m /= 10
-        } while m > 0
+        if n > runStart { b.put(base + runStart, n - runStart) }
     }
 }
 
 /// RFC 3339 UTC timestamp with microseconds: `2019-03-06T15:25:31.123456Z`.
 public func rfc3339(seconds: Int64, nanoseconds: UInt32) -> String {
-    var bytes: [UInt8] = []
-    guard writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, into: &bytes) else {
+    guard rfc3339InPlace(seconds: seconds, nanoseconds: nanoseconds) else {
         return rfc3339General(seconds: seconds, nanoseconds: nanoseconds)
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return String(unsafeUninitializedCapacity: 27) { writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, to: $0.baseAddress!) }
 }
 
-/// Appends the 27 characters of `rfc3339` for years 0...9999 (every capture); returns false, appending nothing,
-/// for other times (the general formatting writes those).
-func writeRFC3339(seconds: Int64, nanoseconds: UInt32, into bytes: inout [UInt8]) -> Bool {
-    guard seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000 else { return false }
+/// Whether `writeRFC3339` formats this time: years 0...9999 (every capture); the general formatting writes others.
+@inline(__always)
+func rfc3339InPlace(seconds: Int64, nanoseconds: UInt32) -> Bool {
+    seconds >= -62_167_219_200 && seconds <= 253_402_300_799 && nanoseconds < 1_000_000_000
+}
+
+/// Writes the 27 characters of `rfc3339` at `buf` (a time for which `rfc3339InPlace` holds); returns 27.
+func writeRFC3339(seconds: Int64, nanoseconds: UInt32, to buf: UnsafeMutablePointer<UInt8>) -> Int {
     let (y, m, d, secOfDay) = civilDate(seconds)
     let micros = Int64(nanoseconds / 1000)
-    let o = bytes.count
-    bytes.append(contentsOf: repeatElement(0, count: 27))
-    bytes.withUnsafeMutableBufferPointer { b in
-        let buf = UnsafeMutableBufferPointer(rebasing: b[o..<(o + 27)])
-        func put(_ v: Int64, _ width: Int, at o: Int) {
-            var v = v
-            var i = o + width - 1
-            while i >= o { buf[i] = 0x30 + UInt8(v % 10); v /= 10; i -= 1 }
-        }
-        put(y, 4, at: 0); buf[4] = 0x2d
-        put(m, 2, at: 5); buf[7] = 0x2d
-        put(d, 2, at: 8); buf[10] = 0x54
-        put(secOfDay / 3600, 2, at: 11); buf[13] = 0x3a
-        put(secOfDay % 3600 / 60, 2, at: 14); buf[16] = 0x3a
-        put(secOfDay % 60, 2, at: 17); buf[19] = 0x2e
-        put(micros, 6, at: 20); buf[26] = 0x5a
+    func put(_ v: Int64, _ width: Int, at o: Int) {
+        var v = v
+        var i = o + width - 1
+        while i >= o { buf[i] = 0x30 + UInt8(v % 10); v /= 10; i -= 1 }
     }
-    return true
+    put(y, 4, at: 0); buf[4] = 0x2d
+    put(m, 2, at: 5); buf[7] = 0x2d
+    put(d, 2, at: 8); buf[10] = 0x54
+    put(secOfDay / 3600, 2, at: 11); buf[13] = 0x3a
+    put(secOfDay % 3600 / 60, 2, at: 14); buf[16] = 0x3a
+    put(secOfDay % 60, 2, at: 17); buf[19] = 0x2e
+    put(micros, 6, at: 20); buf[26] = 0x5a
+    return 27
 }
 
 /// `rfc3339` for any value (years outside 0...9999 are written with as many digits as they need).

@@ -45,7 +45,7 @@ public final class NDJSONEventWriter: EventSink {
         event.write(to: &writer)
         writer.endLine()
         eventsWritten += 1
-        if !buffered || writer.bytes.count >= Self.flushThreshold {
+        if !buffered || writer.byteCount >= Self.flushThreshold {
             flush()
         } else if case .captureSummary = event {
             flush()
@@ -54,8 +54,8 @@ public final class NDJSONEventWriter: EventSink {
 
     /// Writes out the lines gathered so far.
     public func flush() {
-        guard !writer.bytes.isEmpty else { return }
-        writer.bytes.withUnsafeBytes { raw in
+        guard writer.byteCount > 0 else { return }
+        writer.withBytes { raw in
             var off = 0
             while off < raw.count {
                 let n = write(fd, raw.baseAddress! + off, raw.count - off)

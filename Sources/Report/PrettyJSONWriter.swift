@@ -47,8 +47,8 @@ public struct PrettyJSONWriter {
 
     /// Hands out what is pending (nothing happens without a flush handler).
     public mutating func finish() {
-        guard let flush, !out.bytes.isEmpty else { return }
-        out.bytes.withUnsafeBytes(flush)
+        guard let flush, out.byteCount > 0 else { return }
+        out.withBytes(flush)
         out.reset()
     }
 
@@ -109,7 +109,7 @@ public struct PrettyJSONWriter {
 
     /// A new member of the innermost container: a comma after the previous one, a new line, the indentation.
     private mutating func memberStart() {
-        if out.bytes.count >= chunkSize { finish() }
+        if out.byteCount >= chunkSize { finish() }
         if hasMembers[hasMembers.count - 1] {
             out.raw(Self.comma)
         } else {
