@@ -242,7 +242,7 @@ func hex32(_ v: UInt32) -> String {
 }
 
 /// Every event helloscope emits.
-public enum Event: Sendable {
+public indirect enum Event: Sendable {
     case clientHello(ClientHelloEvent)
     case serverHello(ServerHelloEvent)
     case tlsAlert(TLSAlertEvent)
