@@ -5,19 +5,28 @@ import TLSParsing
 /// do not) is fingerprinted without building and hashing the strings again.
 ///
 /// The key holds every input the fingerprints read, so a hit gives exactly what `JA3(clientHello:)` and
-/// `JA4(clientHello:transport:)` would compute: the transport, legacy_version, the highest offered version,
-/// whether SNI is present, the JA4 ALPN code, and the cipher, extension, signature-algorithm, group and
-/// point-format lists (GREASE removed where the fingerprints remove it), each with its length. A client that
+/// `JA4(clientHello:transport:)` would compute: the transport, legacy_version, the cipher suites, the extension
+/// types in order, and the data of ALPN, supported_versions, signature_algorithms, supported_groups and
+/// ec_point_formats, with GREASE values (which the fingerprints drop) replaced by one placeholder. A client that
 /// shuffles its extensions per connection (Chromium) misses on every hello and pays only the key.
 ///
 /// Bounded: at most `capacity` shapes per kind; when full it starts over.
 public final class FingerprintCache {
+    /// A shape: bytes compared whole, hashed in one pass (an array of bytes would be hashed byte by byte).
+    struct Key: Hashable {
+        var bytes: [UInt8]
+        static func == (a: Key, b: Key) -> Bool { a.bytes == b.bytes }
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     public let capacity: Int
     public private(set) var hits = 0
     public private(set) var misses = 0
-    private var clientHellos: [[UInt16]: (ja3: JA3?, ja4: JA4)] = [:]
-    private var serverHellos: [[UInt16]: JA3] = [:]
-    private var key: [UInt16] = []
+    private var clientHellos: [Key: (ja3: JA3?, ja4: JA4)] = [:]
+    private var serverHellos: [Key: JA3] = [:]
+    private var key = Key(bytes: [])
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity
@@ -42,10 +51,10 @@ public final class FingerprintCache {
 
     /// JA3S of `hello`.
     public func serverHello(_ hello: ServerHello) -> JA3 {
-        key.removeAll(keepingCapacity: true)
-        key.append(hello.legacyVersion)
-        key.append(hello.cipherSuite)
-        for e in hello.extensions { key.append(e.type) }
+        key.bytes.removeAll(keepingCapacity: true)
+        put16(hello.legacyVersion)
+        put16(hello.cipherSuite)
+        for e in hello.extensions { put16(e.type) }
         if let found = serverHellos[key] {
             hits += 1
             return found
@@ -57,32 +66,70 @@ public final class FingerprintCache {
         return value
     }
 
+    @inline(__always)
+    private func put16(_ v: UInt16) {
+        key.bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+        key.bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    /// The shape: transport, legacy_version, the cipher suites, and each extension's type in order, with the
+    /// data of the extensions the fingerprints read (ALPN, supported_versions, signature_algorithms,
+    /// supported_groups, ec_point_formats) as sent. A GREASE value (RFC 8701) in those 16-bit lists becomes one
+    /// placeholder: the fingerprints drop GREASE values wherever they occur, so hellos that differ only in which
+    /// GREASE values they picked share a shape. Every list is length-prefixed, so two hellos give the same bytes
+    /// only when the fingerprints read the same inputs.
     private func buildClientKey(_ h: ClientHello, transport: JA4.Transport) {
-        key.removeAll(keepingCapacity: true)
-        switch transport {
-        case .tcp: key.append(0)
-        case .quic: key.append(1)
-        case .dtls: key.append(2)
+        var bound = 1 + 2 + 2 + 2 * h.cipherSuites.count + 2
+        for e in h.extensions { bound += 2 + 4 + e.data.count }
+        key.bytes = [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
+            var o = 0
+            @inline(__always) func put8(_ v: UInt8) { buf[o] = v; o += 1 }
+            @inline(__always) func put16(_ v: UInt16) {
+                buf[o] = UInt8(truncatingIfNeeded: v >> 8)
+                buf[o + 1] = UInt8(truncatingIfNeeded: v)
+                o += 2
+            }
+            @inline(__always) func put16Normalised(_ v: UInt16) { put16(isGREASE(v) ? 0x0a0a : v) }
+            /// Extension data, length-prefixed; from offset `start` on, the 16-bit words (the list the fingerprint
+            /// reads, at those offsets) with GREASE values normalised.
+            func putData(_ data: [UInt8], wordsFrom start: Int?) {
+                put16(UInt16(truncatingIfNeeded: data.count))
+                put16(UInt16(truncatingIfNeeded: data.count >> 16))
+                data.withUnsafeBufferPointer { d in
+                    let plain = start.map { min($0, d.count) } ?? d.count
+                    for k in 0..<plain { put8(d[k]) }
+                    var k = plain
+                    while k + 1 < d.count {
+                        put16Normalised(UInt16(d[k]) << 8 | UInt16(d[k + 1]))
+                        k += 2
+                    }
+                    if k < d.count { put8(d[k]) }
+                }
+            }
+            switch transport {
+            case .tcp: put8(0)
+            case .quic: put8(1)
+            case .dtls: put8(2)
+            }
+            put16(h.legacyVersion)
+            put16(UInt16(truncatingIfNeeded: h.cipherSuites.count))
+            for c in h.cipherSuites { put16Normalised(c) }
+            put16(UInt16(truncatingIfNeeded: h.extensions.count))
+            for e in h.extensions {
+                put16Normalised(e.type)
+                switch e.type {
+                case ExtensionType.applicationLayerProtocolNegotiation, ExtensionType.ecPointFormats:
+                    putData(e.data, wordsFrom: nil)
+                case ExtensionType.supportedVersions:
+                    putData(e.data, wordsFrom: 1)  // u8 length, then versions
+                case ExtensionType.signatureAlgorithms, ExtensionType.supportedGroups:
+                    putData(e.data, wordsFrom: 2)  // u16 length, then values
+                default:
+                    break
+                }
+            }
+            precondition(o <= bound, "fingerprint key bound")
+            written = o
         }
-        key.append(h.legacyVersion)
-        key.append(h.highestOfferedVersion)
-        var hasSNI: UInt16 = 0
-        for e in h.extensions where e.type == ExtensionType.serverName { hasSNI = 1; break }
-        key.append(hasSNI)
-        for b in JA4.alpnCode(h.alpnProtocols.first).utf8 { key.append(UInt16(b)) }
-        func list(_ values: [UInt16], dropGREASE: Bool) {
-            let lengthAt = key.count
-            key.append(0)
-            for v in values where !(dropGREASE && isGREASE(v)) { key.append(v) }
-            key[lengthAt] = UInt16(truncatingIfNeeded: key.count - lengthAt - 1)
-        }
-        list(h.cipherSuites, dropGREASE: true)
-        let lengthAt = key.count
-        key.append(0)
-        for e in h.extensions where !isGREASE(e.type) { key.append(e.type) }
-        key[lengthAt] = UInt16(truncatingIfNeeded: key.count - lengthAt - 1)
-        list(h.signatureAlgorithms, dropGREASE: true)
-        list(h.supportedGroups, dropGREASE: true)
-        list(h.ecPointFormats.map { UInt16($0) }, dropGREASE: false)
     }
 }

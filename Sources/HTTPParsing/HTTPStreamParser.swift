@@ -61,6 +61,8 @@ public struct HTTPStreamParser: Sendable {
     private var leadingEmptyBytes = 0
     private var sawFirstLineEnd = false
     private var lastLineStart = 0
+    /// A request line whose method already ended with a space (every later byte of the line is then plausible).
+    private var methodEnded = false
     private var pendingMethods: [String] = []
     private var pendingMethodsHead = 0
     private var current: HTTPMessage?
@@ -96,6 +98,26 @@ public struct HTTPStreamParser: Sendable {
                 bytesIgnored += UInt64(n - i)
                 bytesFed += UInt64(n - i)
                 i = n
+
+            case .head where sawFirstLineEnd && !line.isEmpty:
+                // Header field lines: copied up to and including the next LF at once, with what `headByte` does
+                // per byte (the size limit checked at the byte that passes it, the line end examined at the LF).
+                var end = i
+                while end < n && bytes[end] != 0x0a { end += 1 }
+                let foundLF = end < n
+                let take = (foundLF ? end + 1 : n) - i
+                let room = limits.maximumHeaderBytes - line.count
+                if take > room {
+                    line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + room + 1)]))
+                    i += room + 1
+                    bytesFed += UInt64(room + 1)
+                    fail(.headerTooLarge)
+                    continue
+                }
+                line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
+                i += take
+                bytesFed += UInt64(take)
+                if foundLF { headLineEnded(&out) }
 
             case .head:
                 let b = bytes[i]
@@ -197,23 +219,28 @@ public struct HTTPStreamParser: Sendable {
             }
             sawFirstLineEnd = false
             lastLineStart = 0
+            methodEnded = false
         }
         line.append(b)
         if line.count > limits.maximumHeaderBytes {
-            fail(sawFirstLineEnd ? .headerTooLarge : (plausibleSoFar() ? .headerTooLarge : startError))
+            fail(sawFirstLineEnd ? .headerTooLarge : (plausibleWithLastByte() ? .headerTooLarge : startError))
             return
         }
         if !sawFirstLineEnd {
             if b == 0x0a {
                 sawFirstLineEnd = true
                 lastLineStart = line.count
-            } else if !plausibleSoFar() {
+            } else if !plausibleWithLastByte() {
                 fail(startError)
             }
             return
         }
         guard b == 0x0a else { return }
-        // A line just ended: an empty one ("\n" or "\r\n") ends the head.
+        headLineEnded(&out)
+    }
+
+    /// A line of the head just ended (its LF is the last byte of `line`): an empty one ("\n" or "\r\n") ends the head.
+    private mutating func headLineEnded(_ out: inout [HTTPMessage]) {
         let lineLength = line.count - lastLineStart
         if lineLength == 1 || (lineLength == 2 && line[line.count - 2] == 0x0d) {
             finishHead(&out)
@@ -224,15 +251,41 @@ public struct HTTPStreamParser: Sendable {
 
     private var startError: HTTPParseError { messageCount == 0 ? .notHTTP : .malformedStartLine }
 
-    /// Whether the start line accumulated so far (no LF yet) can still be a valid one.
-    private func plausibleSoFar() -> Bool {
+    private static let statusLinePrefix: [UInt8] = Array("HTTP/".utf8)
+
+    /// Whether the start line accumulated so far (no LF yet) can still be a valid one, judged on its last byte:
+    /// every earlier byte passed this check when it came (the parser stops at the first that does not), so the
+    /// answer is `plausible(line)`'s, in constant time instead of a pass over the line per byte.
+    private mutating func plausibleWithLastByte() -> Bool {
+        let k = line.count - 1
+        let c = line[k]
+        let result: Bool
         switch role {
         case .response:
-            let prefix: [UInt8] = Array("HTTP/".utf8)
-            for (k, c) in line.prefix(prefix.count).enumerated() where c != prefix[k] { return false }
-            return true
+            result = k >= HTTPStreamParser.statusLinePrefix.count || c == HTTPStreamParser.statusLinePrefix[k]
         case .request:
             // method = token, then SP.
+            if methodEnded {
+                result = true
+            } else if c == 0x20 {
+                methodEnded = k > 0
+                result = k > 0
+            } else {
+                result = k < limits.maximumMethodLength && HTTPStreamParser.isTokenChar(c)
+            }
+        }
+        assert(result == HTTPStreamParser.plausible(line, role: role, limits: limits), "incremental start-line check")
+        return result
+    }
+
+    /// Whether `line` (a start line without its LF) can still become a valid one: the whole-line definition that
+    /// `plausibleWithLastByte` keeps up incrementally (debug builds check the two agree on every byte).
+    static func plausible(_ line: [UInt8], role: HTTPRole, limits: HTTPParserLimits) -> Bool {
+        switch role {
+        case .response:
+            for (k, c) in line.prefix(statusLinePrefix.count).enumerated() where c != statusLinePrefix[k] { return false }
+            return true
+        case .request:
             for (k, c) in line.enumerated() {
                 if c == 0x20 { return k > 0 }
                 if k >= limits.maximumMethodLength || !HTTPStreamParser.isTokenChar(c) { return false }

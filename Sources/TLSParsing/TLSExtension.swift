@@ -75,6 +75,14 @@ struct ByteCursorLite {
         guard let extLen = u16(), Int(extLen) <= remaining else { throw .invalidLength("extensions") }
         let end = o + Int(extLen)
         var extensions: [TLSExtension] = []
+        // Counted first (headers only), so the list is allocated once.
+        var count = 0
+        var p = o
+        while end - p >= 4 {
+            p += 4 + (Int(b[p + 2]) << 8 | Int(b[p + 3]))
+            count += 1
+        }
+        extensions.reserveCapacity(count)
         while o < end {
             guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end,
                   let data = bytes(Int(len)) else { throw .invalidLength("extension") }
