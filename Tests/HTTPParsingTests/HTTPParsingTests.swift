@@ -237,6 +237,13 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         let (m, p) = parse(.request, b(big))
         #expect(m.isEmpty)
         #expect(p.error == .headerTooLarge)
+        // The limit hits at the same byte whether the field line arrives at once or byte by byte.
+        for chunk in [1, 5, 4096] {
+            let split = parse(.request, b(big), chunk: chunk)
+            #expect(split.parser.error == .headerTooLarge)
+            #expect(split.parser.bytesIgnored == p.bytesIgnored, "chunk \(chunk)")
+            #expect(split.parser.bytesIgnored == UInt64(big.utf8.count - 16 * 1024 - 1))
+        }
         var limits = HTTPParserLimits()
         limits.maximumHeaderBytes = 64 * 1024
         #expect(parse(.request, b(big), limits: limits).messages.count == 1)
