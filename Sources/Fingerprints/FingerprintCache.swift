@@ -22,11 +22,12 @@ public final class FingerprintCache {
     }
 
     public let capacity: Int
-    public private(set) var hits = 0
-    public private(set) var misses = 0
-    private var clientHellos: [Key: (ja3: JA3?, ja4: JA4)] = [:]
-    private var serverHellos: [Key: JA3] = [:]
-    private var key = Key(bytes: [])
+    // Used by one analysis thread at a time, never re-entered: no exclusivity checks.
+    @exclusivity(unchecked) public private(set) var hits = 0
+    @exclusivity(unchecked) public private(set) var misses = 0
+    @exclusivity(unchecked) private var clientHellos: [Key: (ja3: JA3?, ja4: JA4)] = [:]
+    @exclusivity(unchecked) private var serverHellos: [Key: JA3] = [:]
+    @exclusivity(unchecked) private var key = Key(bytes: [])
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity

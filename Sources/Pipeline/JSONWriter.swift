@@ -3,9 +3,10 @@ import PacketDecoding
 /// The growable byte buffer behind a `JSONWriter`: writes go through a raw pointer after one capacity check per
 /// value, instead of an array's uniqueness and capacity checks per byte.
 final class JSONBytes {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    var count = 0
-    private(set) var capacity: Int
+    // Only the writer that owns the buffer touches it (a copied writer copies it first): no exclusivity checks.
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) var count = 0
+    @exclusivity(unchecked) private(set) var capacity: Int
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)

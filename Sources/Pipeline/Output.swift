@@ -15,7 +15,7 @@ public final class NDJSONEventWriter: EventSink {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private let buffered: Bool
-    private var writer = JSONWriter(capacity: 80 << 10)
+    @exclusivity(unchecked) private var writer = JSONWriter(capacity: 80 << 10)
     public private(set) var eventsWritten = 0
     public private(set) var writeError: String?
 

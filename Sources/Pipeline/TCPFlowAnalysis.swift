@@ -52,8 +52,9 @@ struct PendingHTTPRequest {
 /// Per-flow analysis state, attached to the reassembler's flow.
 final class FlowState {
     // Two stored properties (not a tuple), so one direction can be updated while the other is read.
-    var direction0 = DirectionState()
-    var direction1 = DirectionState()
+    // Each updated in place while the other is read; never both through one access: no exclusivity checks.
+    @exclusivity(unchecked) var direction0 = DirectionState()
+    @exclusivity(unchecked) var direction1 = DirectionState()
     var clientDirection: Int?
     var clientHellos = 0
     var serverHellos = 0
