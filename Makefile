@@ -13,8 +13,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Release builds link the Swift runtime and Foundation statically: a binary that runs on a machine without a
+# Swift toolchain, and calls into the runtime (retain, release, allocation) without going through the PLT.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # Analyse the bundled lab captures: prints the summary, writes the event log and the report under reports/.
 demo: release

@@ -27,10 +27,10 @@ if ! [ -x /usr/bin/time ] || ! need tshark || ! need gcc || ! need python3; then
 fi
 
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
-    echo "building helloscope (release, $SCRATCH)"
-    swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -1
+    echo "building helloscope (release, static Swift runtime as make release builds it, $SCRATCH)"
+    swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" 2>&1 | tail -1
 fi
-HELLOSCOPE="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/helloscope"
+HELLOSCOPE="$(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --show-bin-path)/helloscope"
 gcc -O2 -o Benchmarks/out/walk Benchmarks/floor/walk.c
 
 HELLOSCOPE="$HELLOSCOPE" exec python3 Benchmarks/bench.py
