@@ -6,74 +6,97 @@ import CPrefetch
 /// then the flow it needs anyway (a `Dictionary` keeps keys, values and occupancy in three separate arrays).
 /// The hash is keyed with random words drawn per table (`FlowKey.tableHash`), so crafted addresses cannot be chosen
 /// to collide. At most 3/4 full. Nothing that is written out depends on the table's order.
-struct FlowTable {
+final class FlowTable {
     private struct Slot {
         var hash: Int
         var flow: TCPFlow?
     }
 
-    private var slots: [Slot]
-    private(set) var mask: Int
-    private(set) var count = 0
+    /// `mask + 1` initialised slots, owned by the table: reading one is a load, with no array header to retain.
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Slot>
+    @exclusivity(unchecked) private(set) var mask: Int
+    @exclusivity(unchecked) private(set) var count = 0
     private let keys: (UInt64, UInt64, UInt64)
 
     /// A table that holds `capacity` flows before it grows.
     init(capacity: Int) {
         var buckets = 16
         while buckets / 4 * 3 < capacity { buckets *= 2 }
-        slots = Array(repeating: Slot(hash: 0, flow: nil), count: buckets)
+        slots = FlowTable.allocate(buckets)
         mask = buckets - 1
         var random = SystemRandomNumberGenerator()
         keys = (random.next(), random.next(), random.next())
     }
 
+    deinit {
+        slots.deinitialize(count: mask + 1)
+        slots.deallocate()
+    }
+
+    private static func allocate(_ buckets: Int) -> UnsafeMutablePointer<Slot> {
+        let p = UnsafeMutablePointer<Slot>.allocate(capacity: buckets)
+        p.initialize(repeating: Slot(hash: 0, flow: nil), count: buckets)
+        return p
+    }
+
     @inline(__always)
     func hash(_ key: FlowKey) -> Int { key.tableHash(keys: keys) }
+
+    /// The reference held in slot `i`, not retained (nil for an empty slot).
+    @inline(__always)
+    private func reference(_ i: Int) -> UnsafeRawPointer? {
+        UnsafeRawPointer(slots + i).load(fromByteOffset: MemoryLayout<Slot>.offset(of: \Slot.flow)!, as: UnsafeRawPointer?.self)
+    }
 
     @inline(__always)
     func find(_ key: FlowKey) -> TCPFlow? {
         let h = hash(key)
         var i = h & mask
-        while let flow = slots[i].flow {
-            if slots[i].hash == h && flow.key == key { return flow }
+        while let ref = reference(i) {
+            if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) {
+                return slots[i].flow
+            }
             i = (i + 1) & mask
         }
         return nil
     }
 
     /// Adds a flow whose key is not in the table.
-    mutating func insert(_ flow: TCPFlow) {
+    func insert(_ flow: TCPFlow) {
         if count + 1 > (mask + 1) / 4 * 3 { resize(buckets: (mask + 1) * 2) }
         place(Slot(hash: hash(flow.key), flow: flow))
         count += 1
     }
 
-    private mutating func place(_ slot: Slot) {
+    private func place(_ slot: Slot) {
         var i = slot.hash & mask
-        while slots[i].flow != nil { i = (i + 1) & mask }
+        while reference(i) != nil { i = (i + 1) & mask }
         slots[i] = slot
     }
 
-    private mutating func resize(buckets: Int) {
+    private func resize(buckets: Int) {
         let old = slots
-        slots = Array(repeating: Slot(hash: 0, flow: nil), count: buckets)
+        let oldCount = mask + 1
+        slots = FlowTable.allocate(buckets)
         mask = buckets - 1
-        for slot in old where slot.flow != nil { place(slot) }
+        for k in 0..<oldCount where old[k].flow != nil { place(old[k]) }
+        old.deinitialize(count: oldCount)
+        old.deallocate()
     }
 
     /// Removes the flow with `key`, if there is one.
-    mutating func remove(_ key: FlowKey) {
+    func remove(_ key: FlowKey) {
         let h = hash(key)
         var i = h & mask
         while true {
-            guard let flow = slots[i].flow else { return }
-            if slots[i].hash == h && flow.key == key { break }
+            guard let ref = reference(i) else { return }
+            if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) { break }
             i = (i + 1) & mask
         }
         // Backward shift: move later entries of the probe run into the hole when that keeps them reachable.
         var hole = i
         var j = (i + 1) & mask
-        while slots[j].flow != nil {
+        while reference(j) != nil {
             let home = slots[j].hash & mask
             if (j &- home) & mask >= (j &- hole) & mask {
                 slots[hole] = slots[j]
@@ -87,24 +110,21 @@ struct FlowTable {
 
     @inline(__always)
     func prefetchSlot(index: Int) {
-        slots.withUnsafeBufferPointer { hs_prefetch($0.baseAddress! + index) }
+        hs_prefetch(slots + index)
     }
 
     /// The object address held in slot `index` when its hash is `h` (nil otherwise), without retaining it.
     @inline(__always)
     func slotReference(index: Int, hash h: Int) -> UnsafeRawPointer? {
-        slots.withUnsafeBufferPointer { buffer in
-            let slot = UnsafeRawPointer(buffer.baseAddress! + index)
-            guard slot.load(as: Int.self) == h else { return nil }
-            return slot.load(fromByteOffset: MemoryLayout<Slot>.offset(of: \Slot.flow)!, as: UnsafeRawPointer?.self)
-        }
+        guard slots[index].hash == h else { return nil }
+        return reference(index)
     }
 
     /// Every flow, in table order.
     var flows: [TCPFlow] {
         var all: [TCPFlow] = []
         all.reserveCapacity(count)
-        for slot in slots { if let flow = slot.flow { all.append(flow) } }
+        for k in 0...mask { if let flow = slots[k].flow { all.append(flow) } }
         return all
     }
 }

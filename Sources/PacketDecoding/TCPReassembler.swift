@@ -116,7 +116,7 @@ public final class TCPFlow {
 public final class TCPReassembler {
     public let limits: ReassemblyLimits
     @exclusivity(unchecked) public private(set) var counters = ReassemblyCounters()
-    @exclusivity(unchecked) private var flows: FlowTable
+    private let flows: FlowTable
     @exclusivity(unchecked) private var outOfOrderBytes = 0
     @exclusivity(unchecked) private var lastSweep: Int64 = .min
 
