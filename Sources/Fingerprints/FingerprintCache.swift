@@ -93,7 +93,7 @@ public final class FingerprintCache {
             @inline(__always) func put16Normalised(_ v: UInt16) { put16(isGREASE(v) ? 0x0a0a : v) }
             /// Extension data, length-prefixed; from offset `start` on, the 16-bit words (the list the fingerprint
             /// reads, at those offsets) with GREASE values normalised.
-            func putData(_ data: [UInt8], wordsFrom start: Int?) {
+            func putData(_ data: ArraySlice<UInt8>, wordsFrom start: Int?) {
                 put16(UInt16(truncatingIfNeeded: data.count))
                 put16(UInt16(truncatingIfNeeded: data.count >> 16))
                 data.withUnsafeBufferPointer { d in

@@ -63,7 +63,8 @@ public struct ServerHello: Sendable, Equatable {
         guard let ext = extensions.first(where: { $0.type == ExtensionType.supportedVersions }), ext.data.count >= 2 else {
             return nil
         }
-        return UInt16(ext.data[0]) << 8 | UInt16(ext.data[1])
+        let d = ext.data
+        return UInt16(d[d.startIndex]) << 8 | UInt16(d[d.startIndex + 1])
     }
 
     /// The version in effect: supported_versions when present, else legacy_version.

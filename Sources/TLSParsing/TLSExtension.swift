@@ -6,10 +6,17 @@
 ///     opaque extension_data<0..2^16-1>;
 /// } Extension;
 /// ```
+///
+/// A parsed hello's extensions share one copy of its extensions block: `data` is a slice of it (indices are those
+/// of the block, so read it from `startIndex`), not an array of its own per extension.
 public struct TLSExtension: Sendable, Equatable {
     public var type: UInt16
-    public var data: [UInt8]
+    public var data: ArraySlice<UInt8>
     public init(type: UInt16, data: [UInt8]) {
+        self.type = type
+        self.data = data[...]
+    }
+    public init(type: UInt16, data: ArraySlice<UInt8>) {
         self.type = type
         self.data = data
     }
@@ -41,7 +48,7 @@ public struct StatusRequest: Sendable, Equatable {
     public var index: Int
 }
 
-extension Array where Element == UInt8 {
+extension ArraySlice where Element == UInt8 {
     func withCursor<T>(_ body: (inout ByteCursorLite) -> T) -> T {
         withUnsafeBytes { raw in
             var c = ByteCursorLite(raw)
@@ -83,10 +90,14 @@ struct ByteCursorLite {
             count += 1
         }
         extensions.reserveCapacity(count)
+        // One copy of the block; each extension's data is a slice of it.
+        let blockStart = o
+        let block = Array(UnsafeRawBufferPointer(rebasing: b[o..<end]))
         while o < end {
-            guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end,
-                  let data = bytes(Int(len)) else { throw .invalidLength("extension") }
-            extensions.append(TLSExtension(type: type, data: data))
+            guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end else { throw .invalidLength("extension") }
+            let from = o - blockStart
+            extensions.append(TLSExtension(type: type, data: block[from..<(from + Int(len))]))
+            o += Int(len)
         }
         return (true, extensions)
     }
