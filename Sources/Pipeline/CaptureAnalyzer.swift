@@ -107,7 +107,7 @@ public final class CaptureAnalyzer {
         }
         lastLinkCount += 1
 
-        guard decoder.decode(packet, into: &decoded) == .decoded else { return }
+        guard case .decoded = decoder.decode(packet, into: &decoded) else { return }
         switch decoded.transport {
         case IPProtocolNumber.tcp:
             summary.tcpPackets += 1

@@ -1,5 +1,6 @@
 import Testing
 @testable import QUICParsing
+import TestSupport
 
 /// Frame encoders for synthetic Initial payloads.
 enum Frames {
@@ -240,7 +241,7 @@ struct QUICReassemblyTests {
 
     @Test("Random payloads never crash and never yield messages")
     func randomBytes() {
-        var rng = SplitMix64(seed: 0x5eed)
+        var rng = SeededGenerator(seed: 0x5eed)
         let table = QUICConnectionTable()
         for i in 0..<3000 {
             let length = Int(rng.next() % 1400)
@@ -313,18 +314,6 @@ struct QUICReassemblyTests {
         #expect(table.counters.evictedConnections == 1)
         let first = QUICConnectionKey(client: EndpointKey(ipv4: 0x0101_0101, port: 1), server: serverEndpoint, clientCID: QUICConnectionID())
         #expect(table.cryptoContiguousLength(first, direction: .client) == nil)
-    }
-}
-
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
 
