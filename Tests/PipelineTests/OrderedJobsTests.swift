@@ -260,18 +260,8 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String? {
         defer { unlink(path) }
         /// `cat CAPTURE | helloscope analyze - LAB - --events - --jobs N` (cat, not this process, writes the pipe).
         func run(_ jobs: String) throws -> (status: Int32, out: String, err: String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", #"cat "$0" | "$1" analyze - "$2" - --events - --jobs "$3""#, path,
-                           try #require(CommandLine.binary), Self.lab[1], jobs]
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+            try Subprocess.run("/bin/sh", ["-c", #"cat "$0" | "$1" analyze - "$2" - --events - --jobs "$3""#, path,
+                                           try #require(CommandLine.binary), Self.lab[1], jobs])
         }
         let one = try run("1")
         #expect(one.status == 2 && one.err == "helloscope: -: empty file, not a packet capture\n")

@@ -119,17 +119,7 @@ func analyzeBytes(_ bytes: [UInt8]) throws -> EventCollector {
     }
 
     func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(Self.binary))
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try Subprocess.run(try #require(Self.binary), args)
     }
 
     @Test(.enabled(if: CommandLine.binary != nil, "helloscope binary not built"))
