@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Pipeline", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "CTIndex", "PacketDecoding", "Pipeline", "Report", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "LiveTests", dependencies: ["CaptureLive", "CaptureInput"], swiftSettings: swiftSettings),
+        .testTarget(name: "LiveTests", dependencies: ["CaptureLive", "CaptureInput", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "TestSupport"],

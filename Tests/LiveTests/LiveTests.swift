@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import CaptureInput
 import CaptureLive
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -154,30 +155,10 @@ enum Environment {
     static var canRunIntegration: Bool { isRoot && tool("ip") != nil && binary != nil }
 }
 
+/// Runs a program; with `whenListening`, acts once helloscope says on standard error that it listens.
 @discardableResult
 func run(_ executable: String, _ args: [String], whenListening: ((Process) -> Void)? = nil) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    var errData = Data()
-    if let whenListening {
-        // Read standard error until helloscope says it listens, then act.
-        let h = err.fileHandleForReading
-        while !String(decoding: errData, as: UTF8.self).contains("listening on") {
-            let chunk = h.availableData
-            if chunk.isEmpty { break }
-            errData.append(chunk)
-        }
-        whenListening(p)
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    errData.append(err.fileHandleForReading.readDataToEndOfFile())
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try Subprocess.run(executable, args, once: whenListening.map { ("listening on", $0) })
 }
 
 @Suite struct LiveCommandTests {
