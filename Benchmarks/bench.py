@@ -30,6 +30,8 @@ TSHARK_OOO = os.environ.get("BENCH_TSHARK_OOO", "1") != "0"
 HALF_OPEN = int(os.environ.get("BENCH_HALF_OPEN", "1000000"))
 HALF_OPEN_MAX_FLOWS = [int(x) for x in os.environ.get("BENCH_HALF_OPEN_MAX_FLOWS", "131072").split()]
 JOBS = os.environ.get("BENCH_JOBS", "")
+# Rows of the generated crt.sh export the CT index is loaded from (0: skip). Issue 6's goal is for 1 000 000.
+CT_ENTRIES = int(os.environ.get("BENCH_CT", "1000000"))
 MIB = 1 << 20
 failures = []
 
@@ -94,21 +96,24 @@ def measure(cmd, stdout=subprocess.DEVNULL):
     th = threading.Thread(target=poll)
     th.start()
     t0 = time.perf_counter()
-    _, err = p.communicate()
+    out, err = p.communicate()
     wall = time.perf_counter() - t0
     th.join()
     if p.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), p.returncode, err.decode()[-2000:]))
     e, u, s, m = open(tf).read().split()[-4:]
     return {"wall": wall, "cpu": float(u) + float(s), "user": float(u), "sys": float(s), "rss_kib": int(m),
-            "anon_kib": peak_anon[0]}
+            "anon_kib": peak_anon[0], "stdout": out.decode(errors="replace") if out else ""}
 
 
 def runs(cmd, n, **kw):
     rs = [measure(cmd, **kw) for _ in range(n)]
     med = lambda k: statistics.median(r[k] for r in rs)
-    return {"wall": med("wall"), "cpu": med("cpu"), "rss_kib": max(r["rss_kib"] for r in rs),
-            "anon_kib": max(r["anon_kib"] for r in rs), "runs": n, "walls": [round(r["wall"], 3) for r in rs]}
+    res = {"wall": med("wall"), "cpu": med("cpu"), "rss_kib": max(r["rss_kib"] for r in rs),
+           "anon_kib": max(r["anon_kib"] for r in rs), "runs": n, "walls": [round(r["wall"], 3) for r in rs]}
+    if rs[-1]["stdout"]:
+        res["stdout"] = rs[-1]["stdout"]
+    return res
 
 
 def summary_of(events):
@@ -151,7 +156,7 @@ def main():
         "checked" if has_ocsp else "not reported by this helloscope (not checked)"))
 
     results = {"machine": machine, "seed": SEED, "runs": RUNS, "report_option": has_report, "ocsp_checked": has_ocsp,
-               "throughput": [], "tshark": None, "memory_test": None, "jobs": None}
+               "throughput": [], "tshark": None, "memory_test": None, "jobs": None, "ct_index": None}
     mixed = []
 
     def analyze_cmd(path, tag, report=False, no_hash=False):
@@ -312,6 +317,9 @@ def main():
             log("    check: %d/%d complete ClientHellos right" % (
                 chk["client_hellos_found"] - chk["client_hellos_wrong"], chk["client_hellos_expected"]))
 
+    if CT_ENTRIES:
+        results["ct_index"] = ct_index_benchmark()
+
     # targets
     log("\ntargets")
     tgt = []
@@ -334,6 +342,13 @@ def main():
                         % (HALF_OPEN, "--max-flows %d" % r["max_flows_option"] if r["max_flows_option"] else "default limits"),
                         m["anon_kib"] / 1024 <= 256,
                         "%.1f MiB (peak RSS with the mapped file %.1f MiB)" % (m["anon_kib"] / 1024, m["rss_kib"] / 1024)))
+    ct = results["ct_index"]
+    if ct and ct["rows"] == 1_000_000:
+        tgt.append(("CT index: 1 000 000-row export loaded at >= 500 000 entries/s (issue 6)", ct["entries_per_s"] >= 500_000,
+                    "%.0f entries/s (wall of the whole command), %.0f per CPU second" % (ct["entries_per_s"], ct["entries_per_cpu_s"])))
+        tgt.append(("CT index: 1 000 000-row export in < 300 MB (issue 6)", ct["load"]["rss_kib"] * 1024 < 300e6,
+                    "peak RSS %.0f MiB (%.0f MB), index tables %s MiB" % (ct["load"]["rss_kib"] / 1024, ct["load"]["rss_kib"] * 1024 / 1e6,
+                                                                      ct["index_tables_mib"])))
     if jobs_identical is not None:
         tgt.append(("--jobs %s writes the events and report of --jobs 1" % JOBS, jobs_identical,
                     "identical" if jobs_identical else "different"))
@@ -351,6 +366,40 @@ def main():
     if jobs_identical is False:
         log("\nFAILED: --jobs %s did not write the events and report of --jobs 1" % JOBS)
         sys.exit(1)
+
+
+def ct_index_benchmark():
+    """Loads a generated crt.sh export of CT_ENTRIES rows into the CT index (`helloscope ct-index load`): load rate
+    and memory, median of min(RUNS, 3) runs; then the cost of a lookup (`ct-index query --serials-file`, the
+    generator's lookup file: half present in other spellings, half absent)."""
+    ct_dir = os.path.join(OUT, "ct")
+    export = os.path.join(ct_dir, "crtsh-%d.json" % CT_ENTRIES)
+    lookups = os.path.join(ct_dir, "lookups-%d.txt" % CT_ENTRIES)
+    gen = os.path.join(HERE, "ct", "generate-crtsh.py")
+    if not (os.path.exists(export) and os.path.exists(lookups)) or os.path.getmtime(export) < os.path.getmtime(gen):
+        log("\n  generating %s ..." % export)
+        subprocess.run([sys.executable, gen, str(CT_ENTRIES), ct_dir], check=True, stdout=subprocess.DEVNULL)
+    size = os.path.getsize(export)
+    log("\nCT index: %s, %d rows, %.0f MB (crt.sh JSON)" % (os.path.basename(export), CT_ENTRIES, size / 1e6))
+    load = runs([HS, "ct-index", "load", export], min(RUNS, 3), stdout=subprocess.PIPE)
+    text = load.pop("stdout", "")
+    m = re.search(r"total: (\d+) entries, (\d+) distinct serials", text)
+    tables = re.search(r"index tables (\d+) MiB", text)
+    entries = int(m.group(1)) if m else CT_ENTRIES
+    q = subprocess.run([HS, "ct-index", "query", "--serials-file", lookups, export], capture_output=True, text=True)
+    qm = re.search(r"(\d+) lookups, (\d+) found, (\d+) ns per lookup", q.stderr)
+    res = {"export": os.path.basename(export), "rows": CT_ENTRIES, "bytes": size, "entries": entries,
+           "distinct_serials": int(m.group(2)) if m else None, "index_tables_mib": int(tables.group(1)) if tables else None,
+           "load": load, "entries_per_s": entries / load["wall"], "entries_per_cpu_s": entries / load["cpu"],
+           "lookups": int(qm.group(1)) if qm else None, "lookups_found": int(qm.group(2)) if qm else None,
+           "ns_per_lookup": int(qm.group(3)) if qm else None}
+    log("  load         %.2f s wall, %.2f s cpu: %.0f entries/s (%.0f per CPU second), %s distinct serials" % (
+        load["wall"], load["cpu"], res["entries_per_s"], res["entries_per_cpu_s"], res["distinct_serials"]))
+    log("  memory       peak RSS %.0f MiB, index tables %s MiB" % (load["rss_kib"] / 1024, res["index_tables_mib"]))
+    if qm:
+        log("  lookups      %d (%d found): %d ns each, building the match included" % (
+            res["lookups"], res["lookups_found"], res["ns_per_lookup"]))
+    return res
 
 
 if __name__ == "__main__":
