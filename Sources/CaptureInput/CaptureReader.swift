@@ -18,7 +18,12 @@ import Darwin
 /// Simple (3) and obsolete Packet (2) blocks. Other blocks are skipped by their length.
 public final class CaptureReader {
     public let format: CaptureFormat
-    @exclusivity(unchecked) public private(set) var counters = CaptureCounters()
+    /// What the reader counted so far: skipped, malformed and truncated records (final once `next()` returned nil).
+    public var counters: CaptureCounters {
+        checkPendingTrailer()
+        return tally
+    }
+    @exclusivity(unchecked) private var tally = CaptureCounters()
     /// Packets handed out so far.
     @exclusivity(unchecked) public private(set) var packetCount = 0
     /// True once the reader met bytes it could not walk past (the rest of the file is not read).
@@ -40,6 +45,12 @@ public final class CaptureReader {
         var offsetSeconds: Int64
     }
     @exclusivity(unchecked) private var interfaces: [Interface] = []
+    /// Where the trailing length of the last pcapng block read lies, its expected value and byte order: checked at the
+    /// next read, not at once. It is the block's last word, next to the following block's header, so checking it at
+    /// once waits for that cache line (a miss per packet in a large capture) before the packet can be analysed;
+    /// checked later, it is loaded with the next header, whose prefetch overlaps the analysis. Only in complete
+    /// sources (a mapping stays put; a stream's buffer moves).
+    @exclusivity(unchecked) private var pendingTrailer: (at: UnsafeRawPointer, length: Int, bigEndian: Bool)?
 
     /// Opens a capture file (mapped), or standard input / a pipe when `path` is `-` or a FIFO.
     public convenience init(path: String) throws(CaptureError) {
@@ -107,7 +118,7 @@ public final class CaptureReader {
         guard !stoppedEarly else { return nil }
         guard let h = source.peek(16) else {
             let left = source.peekAvailable(upTo: 16).count
-            if left > 0 { counters.truncatedRecords += 1; counters.trailingBytes += Int64(left) }
+            if left > 0 { tally.truncatedRecords += 1; tally.trailingBytes += Int64(left) }
             return nil
         }
         let sec = bigEndian ? h.be32(0) : h.le32(0)
@@ -117,7 +128,7 @@ public final class CaptureReader {
         // A record longer than any sane packet means the file is corrupt from here: stop rather than guess.
         let limit = max(Int(snapLength), 262_144)
         if incl > limit || incl > ByteSource.maximumRecordSize {
-            counters.oversizedRecords += 1
+            tally.oversizedRecords += 1
             stoppedEarly = true
             return nil
         }
@@ -139,7 +150,7 @@ public final class CaptureReader {
             let data = source.peekAvailable(upTo: incl)
             packet.data = data
             packet.truncatedRecord = true
-            counters.truncatedRecords += 1
+            tally.truncatedRecords += 1
             source.advance(data.count)
             stoppedEarly = true
         }
@@ -148,44 +159,59 @@ public final class CaptureReader {
 
     // MARK: - pcapng
 
+    /// Counts the last block read as malformed if its trailing length differs from its leading one.
+    @inline(__always)
+    private func checkPendingTrailer() {
+        guard let t = pendingTrailer else { return }
+        pendingTrailer = nil
+        let raw = t.at.loadUnaligned(as: UInt32.self)
+        let trailer = t.bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
+        if Int(trailer) != t.length { tally.malformedBlocks += 1 }
+    }
+
     private func nextPcapNG() -> CapturedPacket? {
         while !stoppedEarly {
+            checkPendingTrailer()
             guard let head = source.peek(8) else {
                 let left = source.peekAvailable(upTo: 8).count
-                if left > 0 { counters.truncatedRecords += 1; counters.trailingBytes += Int64(left) }
+                if left > 0 { tally.truncatedRecords += 1; tally.trailingBytes += Int64(left) }
                 return nil
             }
             let rawType = head.le32(0)
             if rawType == 0x0a0d_0d0a {
                 // Section header: the byte-order magic decides the byte order of this section.
-                guard let shb = source.peek(12) else { counters.truncatedRecords += 1; stoppedEarly = true; return nil }
+                guard let shb = source.peek(12) else { tally.truncatedRecords += 1; stoppedEarly = true; return nil }
                 let bom = shb.le32(8)
                 if bom == 0x1a2b_3c4d { bigEndian = false } else if bom == 0x4d3c_2b1a { bigEndian = true } else {
-                    counters.malformedBlocks += 1; stoppedEarly = true; return nil
+                    tally.malformedBlocks += 1; stoppedEarly = true; return nil
                 }
                 interfaces.removeAll(keepingCapacity: true)
-                counters.sections += 1
+                tally.sections += 1
             }
             let type = bigEndian ? head.be32(0) : head.le32(0)
             let length = Int(bigEndian ? head.be32(4) : head.le32(4))
             guard length >= 12, length % 4 == 0, length <= ByteSource.maximumRecordSize else {
-                counters.malformedBlocks += 1
+                tally.malformedBlocks += 1
                 stoppedEarly = true
                 return nil
             }
             guard let block = source.peek(length) else {
-                counters.truncatedRecords += 1
+                tally.truncatedRecords += 1
                 // Analyse a truncated last packet block if its header is there.
                 let avail = source.peekAvailable(upTo: length)
                 stoppedEarly = true
                 if type == 6, avail.count >= 28, let packet = enhancedPacket(avail, declaredLength: length, truncated: true) {
                     return packet
                 }
-                counters.trailingBytes += Int64(avail.count)
+                tally.trailingBytes += Int64(avail.count)
                 return nil
             }
-            let trailer = bigEndian ? block.be32(length - 4) : block.le32(length - 4)
-            if Int(trailer) != length { counters.malformedBlocks += 1 }
+            if source.isComplete, let base = block.baseAddress {
+                pendingTrailer = (base + (length - 4), length, bigEndian)
+            } else {
+                let trailer = bigEndian ? block.be32(length - 4) : block.le32(length - 4)
+                if Int(trailer) != length { tally.malformedBlocks += 1 }
+            }
             defer {
                 source.advance(length)
                 source.prefetch(ahead: 0)
@@ -203,7 +229,7 @@ public final class CaptureReader {
             case 2:
                 if let packet = obsoletePacket(block) { return packet }
             default:
-                counters.skippedBlocks += 1
+                tally.skippedBlocks += 1
             }
         }
         return nil
@@ -213,7 +239,7 @@ public final class CaptureReader {
     @inline(__always) private func u32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 { bigEndian ? b.be32(o) : b.le32(o) }
 
     private func readInterfaceDescription(_ block: UnsafeRawBufferPointer) {
-        guard block.count >= 20 else { counters.malformedBlocks += 1; return }
+        guard block.count >= 20 else { tally.malformedBlocks += 1; return }
         var iface = Interface(linkType: LinkType(rawValue: UInt32(u16(block, 8))), snapLength: u32(block, 12),
                               ticksPerSecond: 1_000_000, offsetSeconds: 0)
         // Options: code(2) length(2) value padded to 4.
@@ -223,7 +249,7 @@ public final class CaptureReader {
             let code = u16(block, o)
             let len = Int(u16(block, o + 2))
             if code == 0 { break }
-            guard o + 4 + len <= end else { counters.malformedBlocks += 1; break }
+            guard o + 4 + len <= end else { tally.malformedBlocks += 1; break }
             if code == 9, len >= 1 {
                 let v = block[o + 4]
                 let exponent = Int(v & 0x7f)
@@ -259,9 +285,9 @@ public final class CaptureReader {
 
     /// Enhanced Packet Block: interface(4) ts_high(4) ts_low(4) caplen(4) origlen(4) data options.
     private func enhancedPacket(_ block: UnsafeRawBufferPointer, declaredLength: Int, truncated: Bool) -> CapturedPacket? {
-        guard block.count >= 32 || (truncated && block.count >= 28) else { counters.malformedBlocks += 1; return nil }
+        guard block.count >= 32 || (truncated && block.count >= 28) else { tally.malformedBlocks += 1; return nil }
         let ifIndex = Int(u32(block, 8))
-        guard ifIndex < interfaces.count else { counters.unknownInterface += 1; return nil }
+        guard ifIndex < interfaces.count else { tally.unknownInterface += 1; return nil }
         let iface = interfaces[ifIndex]
         let ticks = UInt64(u32(block, 12)) << 32 | UInt64(u32(block, 16))
         var caplen = Int(u32(block, 20))
@@ -269,7 +295,7 @@ public final class CaptureReader {
         let room = truncated ? block.count - 28 : declaredLength - 32
         var cut = truncated
         if caplen > room {
-            if !truncated { counters.malformedBlocks += 1 }
+            if !truncated { tally.malformedBlocks += 1 }
             caplen = max(0, room)
             cut = true
         }
@@ -282,7 +308,7 @@ public final class CaptureReader {
     /// Simple Packet Block: origlen(4) data — captured length is what the block holds, at most the snap length.
     private func simplePacket(_ block: UnsafeRawBufferPointer) -> CapturedPacket? {
         guard block.count >= 16, let iface = interfaces.first else {
-            if interfaces.isEmpty { counters.unknownInterface += 1 } else { counters.malformedBlocks += 1 }
+            if interfaces.isEmpty { tally.unknownInterface += 1 } else { tally.malformedBlocks += 1 }
             return nil
         }
         let origlen = Int(u32(block, 8))
@@ -295,14 +321,14 @@ public final class CaptureReader {
 
     /// Obsolete Packet Block: interface(2) drops(2) ts_high(4) ts_low(4) caplen(4) len(4) data options.
     private func obsoletePacket(_ block: UnsafeRawBufferPointer) -> CapturedPacket? {
-        guard block.count >= 32 else { counters.malformedBlocks += 1; return nil }
+        guard block.count >= 32 else { tally.malformedBlocks += 1; return nil }
         let ifIndex = Int(u16(block, 8))
-        guard ifIndex < interfaces.count else { counters.unknownInterface += 1; return nil }
+        guard ifIndex < interfaces.count else { tally.unknownInterface += 1; return nil }
         let iface = interfaces[ifIndex]
         let ticks = UInt64(u32(block, 12)) << 32 | UInt64(u32(block, 16))
         var caplen = Int(u32(block, 20))
         let origlen = Int(u32(block, 24))
-        if caplen > block.count - 32 { counters.malformedBlocks += 1; caplen = block.count - 32 }
+        if caplen > block.count - 32 { tally.malformedBlocks += 1; caplen = block.count - 32 }
         let (s, ns) = timestamp(ticks, iface)
         packetCount += 1
         return CapturedPacket(frameNumber: packetCount, seconds: s, nanoseconds: ns, linkType: iface.linkType,

@@ -132,6 +132,81 @@ func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UI
     }
 }
 
+/// A block whose trailing length differs from its leading one is counted as malformed and the capture read on: the
+/// same count from a mapped file (which checks a block's trailer when it reads the next block) as from a stream
+/// (which checks it at once), wherever the block sits: between packets, last in the file, or before a new section.
+@Suite struct PcapNGTrailers {
+    /// Byte offsets where each block of `bytes` ends (pcapng, little-endian, lengths as written).
+    static func blockEnds(_ bytes: [UInt8]) -> [Int] {
+        var ends: [Int] = []
+        var o = 0
+        while o + 8 <= bytes.count {
+            let length = Int(bytes[o + 4]) | Int(bytes[o + 5]) << 8 | Int(bytes[o + 6]) << 16 | Int(bytes[o + 7]) << 24
+            o += length
+            ends.append(o)
+        }
+        return ends
+    }
+
+    static func streamed(_ bytes: [UInt8]) throws -> (packets: Int, counters: CaptureCounters) {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let writeEnd = fds[1]
+        let writer = Thread {
+            bytes.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = write(writeEnd, raw.baseAddress! + off, min(64, raw.count - off))
+                    if n <= 0 { break }
+                    off += n
+                }
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        defer { close(fds[0]) }
+        let reader = try CaptureReader(source: ByteSource(.stream(fd: fds[0])))
+        let packets = readAll(reader).count
+        return (packets, reader.counters)
+    }
+
+    /// Blocks: 0 section header, 1 interface, 2–5 packets; a second section: 6 header, 7 interface, 8 packet.
+    @Test(arguments: [[2], [5], [6], [8], [2, 3, 4], [0, 7]])
+    func mismatchesAreCountedWhereverTheyAre(corrupt blocks: [Int]) throws {
+        var b = PcapNGBuilder()
+        b.interface(linkType: 1)
+        for i in 0..<4 { b.enhancedPacket(timestamp: UInt64(1_700_000_000_000_000 + i), [UInt8](repeating: UInt8(i), count: 60 + i)) }
+        var second = PcapNGBuilder()
+        second.interface(linkType: 1)
+        second.enhancedPacket(timestamp: 1_700_000_001_000_000, [9, 9, 9])
+        var bytes = b.bytes + second.bytes
+        let ends = Self.blockEnds(bytes)
+        #expect(ends.count == 9 && ends.last == bytes.count)
+        for i in blocks { bytes[ends[i] - 4] ^= 0x40 }
+        let mapped = try withCapture(bytes) { reader in (readAll(reader).count, reader.counters) }
+        let streamed = try Self.streamed(bytes)
+        #expect(mapped.0 == 5 && streamed.packets == 5)
+        #expect(mapped.1.malformedBlocks == blocks.count, "mapped")
+        #expect(streamed.counters.malformedBlocks == blocks.count, "streamed")
+        #expect(mapped.1 == streamed.counters)
+    }
+
+    /// The counters include the block of the packet just handed out, before the next read.
+    @Test func countersIncludeTheBlockJustRead() throws {
+        var b = PcapNGBuilder()
+        b.interface(linkType: 1)
+        b.enhancedPacket(timestamp: 1_700_000_000_000_000, [1, 2, 3, 4])
+        var bytes = b.bytes
+        bytes[bytes.count - 4] ^= 0x10
+        try withCapture(bytes) { reader in
+            #expect(reader.next() != nil)
+            #expect(reader.counters.malformedBlocks == 1)
+            #expect(reader.next() == nil)
+            #expect(reader.counters.malformedBlocks == 1)
+        }
+    }
+}
+
 @Suite struct NotACapture {
     @Test func emptyFile() {
         #expect(throws: CaptureError.empty) { try withCapture([]) { _ in } }
