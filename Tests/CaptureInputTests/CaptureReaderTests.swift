@@ -16,6 +16,27 @@ func withCapture<T>(_ bytes: [UInt8], _ body: (CaptureReader) throws -> T) throw
     return try body(reader)
 }
 
+/// Reads `bytes` through a pipe (the streaming reader), written by another thread `chunk` bytes at a time.
+func withPipe<T>(_ bytes: [UInt8], chunk: Int, _ body: (CaptureReader) throws -> T) throws -> T {
+    var fds: [Int32] = [0, 0]
+    try #require(pipe(&fds) == 0)
+    let writeEnd = fds[1]
+    let writer = Thread {
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = write(writeEnd, raw.baseAddress! + off, min(chunk, raw.count - off))
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        close(writeEnd)
+    }
+    writer.start()
+    defer { close(fds[0]) }
+    return try body(try CaptureReader(source: ByteSource(.stream(fd: fds[0]))))
+}
+
 func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UInt32, link: UInt32, data: [UInt8], truncated: Bool)] {
     var out: [(Int, Int64, UInt32, UInt32, [UInt8], Bool)] = []
     while let p = reader.next() {
@@ -149,25 +170,7 @@ func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UI
     }
 
     static func streamed(_ bytes: [UInt8]) throws -> (packets: Int, counters: CaptureCounters) {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        let writeEnd = fds[1]
-        let writer = Thread {
-            bytes.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = write(writeEnd, raw.baseAddress! + off, min(64, raw.count - off))
-                    if n <= 0 { break }
-                    off += n
-                }
-            }
-            close(writeEnd)
-        }
-        writer.start()
-        defer { close(fds[0]) }
-        let reader = try CaptureReader(source: ByteSource(.stream(fd: fds[0])))
-        let packets = readAll(reader).count
-        return (packets, reader.counters)
+        try withPipe(bytes, chunk: 64) { reader in (readAll(reader).count, reader.counters) }
     }
 
     /// Blocks: 0 section header, 1 interface, 2–5 packets; a second section: 6 header, 7 interface, 8 packet.
@@ -239,25 +242,7 @@ func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UI
         var b = PcapBuilder()
         for i in 0..<2000 { b.add([UInt8](repeating: UInt8(i & 0xff), count: 700 + i % 300)) }
         let mapped = try withCapture(b.bytes) { readAll($0).map(\.data) }
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        let bytes = b.bytes
-        let writeEnd = fds[1]
-        let writer = Thread {
-            bytes.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = write(writeEnd, raw.baseAddress! + off, min(4096, raw.count - off))
-                    if n <= 0 { break }
-                    off += n
-                }
-            }
-            close(writeEnd)
-        }
-        writer.start()
-        let reader = try CaptureReader(source: ByteSource(.stream(fd: fds[0])))
-        let streamed = readAll(reader).map(\.data)
-        close(fds[0])
+        let streamed = try withPipe(b.bytes, chunk: 4096) { readAll($0).map(\.data) }
         #expect(streamed.count == mapped.count)
         #expect(streamed == mapped)
     }
