@@ -48,17 +48,21 @@ final class FlowTable {
         UnsafeRawPointer(slots + i).load(fromByteOffset: MemoryLayout<Slot>.offset(of: \Slot.flow)!, as: UnsafeRawPointer?.self)
     }
 
+    /// The slot holding the flow with `key`, nil when there is none.
     @inline(__always)
-    func find(_ key: FlowKey) -> TCPFlow? {
+    private func slotIndex(_ key: FlowKey) -> Int? {
         let h = hash(key)
         var i = h & mask
         while let ref = reference(i) {
-            if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) {
-                return slots[i].flow
-            }
+            if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) { return i }
             i = (i + 1) & mask
         }
         return nil
+    }
+
+    @inline(__always)
+    func find(_ key: FlowKey) -> TCPFlow? {
+        slotIndex(key).flatMap { slots[$0].flow }
     }
 
     /// Adds a flow whose key is not in the table.
@@ -86,13 +90,7 @@ final class FlowTable {
 
     /// Removes the flow with `key`, if there is one.
     func remove(_ key: FlowKey) {
-        let h = hash(key)
-        var i = h & mask
-        while true {
-            guard let ref = reference(i) else { return }
-            if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) { break }
-            i = (i + 1) & mask
-        }
+        guard let i = slotIndex(key) else { return }
         // Backward shift: move later entries of the probe run into the hole when that keeps them reachable.
         var hole = i
         var j = (i + 1) & mask

@@ -97,15 +97,6 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return o
     }
 
-    /// Calls `body` with the address's text, formatted on the stack.
-    @inline(__always)
-    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumTextLength) { buf in
-            let n = writeText(to: buf.baseAddress!)
-            return try body(UnsafeBufferPointer(rebasing: buf[0..<n]))
-        }
-    }
-
     public var description: String {
         String(unsafeUninitializedCapacity: IPAddress.maximumTextLength) { writeText(to: $0.baseAddress!) }
     }

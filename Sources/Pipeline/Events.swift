@@ -63,6 +63,7 @@ public struct EventContext: Sendable {
 
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
 
+    /// The members every event starts with: type, time, capture, frame, endpoints, transport and flow id.
     func write(type: String, to w: inout JSONWriter) {
         w.field("type", type)
         w.field("ts", seconds: seconds, nanoseconds: nanoseconds)
@@ -73,6 +74,7 @@ public struct EventContext: Sendable {
         w.field("dst_ip", address: destination.address)
         w.field("dst_port", Int(destination.port))
         w.field("transport", transport)
+        writeFlow(to: &w)
     }
 
     /// Writes `"flow": flowID`. The transport is always `tcp` or `udp`, so nothing in it needs escaping; any
@@ -103,7 +105,6 @@ public struct ClientHelloEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "client_hello", to: &w)
-        context.writeFlow(to: &w)
         w.field("index", index)
         w.field("protocol", protocolName)
         if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
@@ -161,7 +162,6 @@ public struct ServerHelloEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "server_hello", to: &w)
-        context.writeFlow(to: &w)
         w.field("index", index)
         w.field("protocol", protocolName)
         if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
@@ -224,7 +224,6 @@ public struct TLSAlertEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "tls_alert", to: &w)
-        context.writeFlow(to: &w)
         w.field("level", Int(level))
         w.field("level_name", level == 1 ? "warning" : level == 2 ? "fatal" : "unknown")
         w.field("description", Int(description))

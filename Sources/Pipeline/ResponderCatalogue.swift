@@ -2,9 +2,13 @@
 /// say which CA a responder belongs to. Entries `*.example.com` match any subdomain.
 public struct ResponderCatalogue: Sendable {
     private var exact: [String: [ResponderInfo]] = [:]
-    private var suffixes: [(String, ResponderInfo)] = []
-    /// The suffixes as bytes, for the ASCII lookup.
-    private var suffixBytes: [[UInt8]] = []
+    /// `*.example.com` entries: the suffix `.example.com`, as text and as bytes (for the ASCII lookup).
+    private struct Suffix: Sendable {
+        var text: String
+        var bytes: [UInt8]
+        var info: ResponderInfo
+    }
+    private var suffixes: [Suffix] = []
 
     public static let shared = ResponderCatalogue(tsv: bundled)
 
@@ -20,8 +24,8 @@ public struct ResponderCatalogue: Sendable {
     public mutating func add(host: String, operator op: String, kind: String) {
         let h = host.lowercased()
         if h.hasPrefix("*.") {
-            suffixes.append((String(h.dropFirst(1)), ResponderInfo(host: h, operator: op, kind: kind)))
-            suffixBytes.append(Array(h.dropFirst(1).utf8))
+            let suffix = String(h.dropFirst(1))
+            suffixes.append(Suffix(text: suffix, bytes: Array(suffix.utf8), info: ResponderInfo(host: h, operator: op, kind: kind)))
         } else {
             exact[h, default: []].append(ResponderInfo(host: h, operator: op, kind: kind))
         }
@@ -54,14 +58,9 @@ public struct ResponderCatalogue: Sendable {
             if colons == 1 && !bracket { n = colonAt }
             if n > 0 && buf[n - 1] == 0x2e { n -= 1 }
             let h = UnsafeBufferPointer(rebasing: buf[0..<n])
-            if let entries = exact[String(decoding: h, as: UTF8.self)] {
-                return entries.first { $0.kind == kind } ?? entries.first
-            }
-            var matches: [ResponderInfo] = []
-            for (i, suffix) in suffixBytes.enumerated() where suffix.count <= n && h.suffix(suffix.count).elementsEqual(suffix) {
-                matches.append(suffixes[i].1)
-            }
-            return matches.first { $0.kind == kind } ?? matches.first
+            if let entries = exact[String(decoding: h, as: UTF8.self)] { return Self.preferred(entries, kind: kind) }
+            let matches = suffixes.filter { $0.bytes.count <= n && h.suffix($0.bytes.count).elementsEqual($0.bytes) }
+            return Self.preferred(matches.map(\.info), kind: kind)
         }
     }
 
@@ -70,10 +69,12 @@ public struct ResponderCatalogue: Sendable {
         guard var h = host?.lowercased(), !h.isEmpty else { return nil }
         if let colon = h.lastIndex(of: ":"), !h.contains("]"), h.filter({ $0 == ":" }).count == 1 { h = String(h[..<colon]) }
         if h.hasSuffix(".") { h.removeLast() }
-        if let entries = exact[h] {
-            return entries.first { $0.kind == kind } ?? entries.first
-        }
-        let matches = suffixes.filter { h.hasSuffix($0.0) }.map(\.1)
-        return matches.first { $0.kind == kind } ?? matches.first
+        if let entries = exact[h] { return Self.preferred(entries, kind: kind) }
+        return Self.preferred(suffixes.filter { h.hasSuffix($0.text) }.map(\.info), kind: kind)
+    }
+
+    /// The first entry of `kind` when there is one, else the first.
+    private static func preferred(_ entries: [ResponderInfo], kind: String?) -> ResponderInfo? {
+        entries.first { $0.kind == kind } ?? entries.first
     }
 }

@@ -33,7 +33,6 @@ public struct OCSPRequestEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "ocsp_request", to: &w)
-        context.writeFlow(to: &w)
         writeHTTP(http, responder: responder, to: &w)
         writeCertIDs(request.certIDs, to: &w)
         w.field("nonce", request.nonce?.hex)
@@ -63,7 +62,6 @@ public struct OCSPResponseEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "ocsp_response", to: &w)
-        context.writeFlow(to: &w)
         if let http { writeHTTP(http, responder: responder, to: &w) } else { writeHTTPUnknown(to: &w) }
         w.field("http_status", httpStatus)
         writeOCSPResponse(response, at: context, to: &w)
@@ -161,7 +159,6 @@ public struct CRLFetchEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "crl_fetch", to: &w)
-        context.writeFlow(to: &w)
         if let http { writeHTTP(http, responder: responder, to: &w) } else { writeHTTPUnknown(to: &w) }
         w.field("http_status", httpStatus)
         w.field("issuer", crl.issuerString)
@@ -198,7 +195,6 @@ public struct OCSPStapleEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "ocsp_staple", to: &w)
-        context.writeFlow(to: &w)
         w.field("sni", sni)
         w.field("status_request_offered", clientOfferedStatusRequest)
         w.field("status_request_acknowledged", serverAcknowledged)
@@ -230,7 +226,6 @@ public struct CertificateEvent: Sendable {
         let c = certificate
         w.beginObject()
         context.write(type: "certificate", to: &w)
-        context.writeFlow(to: &w)
         w.field("sni", sni)
         w.field("chain_index", chainIndex)
         w.field("chain_length", chainLength)
@@ -268,7 +263,6 @@ public struct RevokedCertificateAcceptedEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "revoked_certificate_accepted", to: &w)
-        context.writeFlow(to: &w)
         w.field("sni", sni)
         w.field("serial", serial)
         w.field("staple_frame", stapleFrame)
@@ -367,7 +361,6 @@ public struct HTTPRequestEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         http.context.write(type: "http_request", to: &w)
-        http.context.writeFlow(to: &w)
         w.field("host", http.host)
         w.field("method", http.method)
         w.field("uri", http.uri)
@@ -390,7 +383,6 @@ public struct ResponderContactEvent: Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "responder_contact", to: &w)
-        context.writeFlow(to: &w)
         w.field("via", via)
         w.field("host", host)
         writeResponder(responder, to: &w)
