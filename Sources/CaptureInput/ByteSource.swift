@@ -35,6 +35,8 @@ public final class ByteSource {
     @exclusivity(unchecked) private var streamEOF = false
     /// Bytes consumed before the current buffer start (stream mode).
     @exclusivity(unchecked) private var consumedBefore: Int64 = 0
+    /// Offset up to which `prefetchStream` has asked for every cache line (mapped and in-memory bytes).
+    @exclusivity(unchecked) private var prefetched: Int = 0
     public private(set) var readError: String?
 
     /// All bytes are in memory for the whole reading (mapped file, in-memory bytes): a packet handed out stays valid
@@ -99,11 +101,23 @@ public final class ByteSource {
         return UnsafeRawBufferPointer(start: base + cursor, count: avail)
     }
 
-    /// Asks the CPU to start loading the bytes at `offset` past the read position (the next record's header), so
-    /// that the load overlaps the work on the current packet instead of stalling the next read. A hint only.
+    /// How far ahead of the read position `prefetchStream` keeps every cache line requested.
+    public static let streamPrefetchDistance = 4096
+
+    /// Asks for every cache line up to `streamPrefetchDistance` bytes past the read position that was not asked for
+    /// yet. Reading record after record is a chain of dependent loads (each header gives the next offset), each a
+    /// miss in a file larger than the cache; requesting the lines ahead turns that chain into a sequential stream.
+    /// Only where all bytes are in memory (a stream's buffer was just written by `read` and is in the cache).
     @inline(__always)
-    public func prefetch(ahead offset: Int) {
-        if count - cursor > offset, let base { hs_prefetch(base + cursor + offset) }
+    public func prefetchStream() {
+        guard complete, let base else { return }
+        let limit = min(cursor + ByteSource.streamPrefetchDistance, count)
+        var p = max(prefetched, cursor)
+        while p < limit {
+            hs_prefetch(base + p)
+            p += 64
+        }
+        prefetched = p
     }
 
     @inline(__always)

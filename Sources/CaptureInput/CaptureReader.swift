@@ -48,7 +48,7 @@ public final class CaptureReader {
     /// Where the trailing length of the last pcapng block read lies, its expected value and byte order: checked at the
     /// next read, not at once. It is the block's last word, next to the following block's header, so checking it at
     /// once waits for that cache line (a miss per packet in a large capture) before the packet can be analysed;
-    /// checked later, it is loaded with the next header, whose prefetch overlaps the analysis. Only in complete
+    /// checked later, it is loaded with the next header, which the reader has asked for ahead of time. Only in complete
     /// sources (a mapping stays put; a stream's buffer moves).
     @exclusivity(unchecked) private var pendingTrailer: (at: UnsafeRawPointer, length: Int, bigEndian: Bool)?
 
@@ -142,9 +142,8 @@ public final class CaptureReader {
         if let data = source.peek(incl) {
             packet.data = data
             source.advance(incl)
-            // The next record header (a cache miss in a file larger than the cache) and the headers of its packet.
-            source.prefetch(ahead: 0)
-            source.prefetch(ahead: 64)
+            // The records ahead (the next header would otherwise be a cache miss in a file larger than the cache).
+            source.prefetchStream()
         } else {
             // Truncated last record: analyse what is there.
             let data = source.peekAvailable(upTo: incl)
@@ -214,8 +213,7 @@ public final class CaptureReader {
             }
             defer {
                 source.advance(length)
-                source.prefetch(ahead: 0)
-                source.prefetch(ahead: 64)
+                source.prefetchStream()
             }
             switch type {
             case 0x0a0d_0d0a:
