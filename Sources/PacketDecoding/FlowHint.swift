@@ -1,14 +1,28 @@
 import CaptureInput
 import CPrefetch
 
-extension FlowKey {
-    /// The TCP flow key of a plain packet, read without decoding state: Ethernet (with one optional VLAN tag) or raw
-    /// IP, IPv4 that is not a fragment, or IPv6 whose first next header is TCP. Anything else (tunnels,
-    /// fragments, extension headers, other link types) gives nil. Used only to prefetch the flow of an upcoming
-    /// packet: the decoder, not this, decides what a packet is.
+/// What the decoder would make of a plain TCP packet, read straight from its bytes: the flow key, the flags, the
+/// payload length and whether the packet counts as truncated.
+///
+/// Read for packets of the read-ahead, to prefetch their flow and, for a segment of a flow whose analysis is over,
+/// to count it without decoding it again. Only the common shapes are read: Ethernet (with at most one 802.1Q tag)
+/// or raw IP, IPv4 that is not a fragment, IPv6 whose first next header is TCP. For anything else (tunnels,
+/// fragments, extension headers, other link types, any header the decoder would call malformed) `init` gives nil
+/// and the decoder decides. Wherever it gives a value, it equals the decoder's (`DecodingTests.FlowHint` holds
+/// the two together on real and mutated packets).
+public struct TCPSegmentPeek {
+    public var key: FlowKey
+    public var flags: TCPFlags
+    /// `DecodedPacket.payload.count`.
+    public var payloadCount: Int
+    /// `DecodedPacket.truncated`.
+    public var truncated: Bool
+
     @inline(__always)
-    public static func peekTCP(_ packet: CapturedPacket) -> FlowKey? {
+    public init?(_ packet: CapturedPacket) {
         var b = packet.data
+        var truncated = packet.truncatedRecord || b.count < packet.originalLength
+        var version: UInt8 = 0  // 0: either, from the version nibble
         switch packet.linkType {
         case .ethernet:
             guard b.count >= 14 else { return nil }
@@ -20,32 +34,58 @@ extension FlowKey {
                 offset = 18
             }
             guard type == 0x0800 || type == 0x86dd else { return nil }
+            version = type == 0x0800 ? 4 : 6
             b = b.view(offset, b.count - offset)
-        case .raw, .rawLegacy, .rawOpenBSD, .ipv4, .ipv6:
+        case .raw, .rawLegacy, .rawOpenBSD:
             break
+        case .ipv4:
+            version = 4
+        case .ipv6:
+            version = 6
         default:
             return nil
         }
         guard b.count >= 1 else { return nil }
+        let nibble = b[0] >> 4
+        guard version == 0 || nibble == version else { return nil }
         let source: IPAddress, destination: IPAddress
-        let tcp: Int
-        switch b[0] >> 4 {
+        let tcpStart: Int
+        var end: Int
+        switch nibble {
         case 4:
+            // As `PacketDecoder.decodeIPv4`, for a datagram that is not a fragment and carries TCP.
+            guard b.count >= 20 else { return nil }
             let ihl = Int(b[0] & 0x0f) * 4
-            guard b.count >= ihl + 4, ihl >= 20, b[9] == IPProtocolNumber.tcp, b.be16(6) & 0x3fff == 0 else { return nil }
+            let total = Int(b.be16(2))
+            guard ihl >= 20, b.count >= ihl, total >= ihl || total == 0,
+                  b[9] == IPProtocolNumber.tcp, b.be16(6) & 0x3fff == 0 else { return nil }
+            end = total == 0 ? b.count : total
             source = .v4(b.be32(12))
             destination = .v4(b.be32(16))
-            tcp = ihl
+            tcpStart = ihl
         case 6:
-            guard b.count >= 44, b[6] == IPProtocolNumber.tcp else { return nil }
+            // As `PacketDecoder.decodeIPv6`, when the fixed header's next header is TCP.
+            guard b.count >= 40, b[6] == IPProtocolNumber.tcp else { return nil }
+            let payloadLength = Int(b.be16(4))
+            end = payloadLength == 0 ? b.count : 40 + payloadLength
             source = IPAddress.read(b, at: 8, v6: true)
             destination = IPAddress.read(b, at: 24, v6: true)
-            tcp = 40
+            tcpStart = 40
         default:
             return nil
         }
-        let s = Endpoint(address: source, port: b.be16(tcp)), d = Endpoint(address: destination, port: b.be16(tcp + 2))
-        return make(source: s, destination: d, transport: IPProtocolNumber.tcp).0
+        if end > b.count { end = b.count; truncated = true }
+        // As `PacketDecoder.decodeTransport` for TCP.
+        let tcpLength = end - tcpStart
+        guard tcpLength >= 20 else { return nil }
+        let dataOffset = Int(b[tcpStart + 12] >> 4) * 4
+        guard dataOffset >= 20, tcpLength >= dataOffset else { return nil }
+        let s = Endpoint(address: source, port: b.be16(tcpStart))
+        let d = Endpoint(address: destination, port: b.be16(tcpStart + 2))
+        key = FlowKey.make(source: s, destination: d, transport: IPProtocolNumber.tcp).0
+        flags = TCPFlags(rawValue: b[tcpStart + 13])
+        payloadCount = tcpLength - dataOffset
+        self.truncated = truncated
     }
 }
 

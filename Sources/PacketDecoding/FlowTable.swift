@@ -50,8 +50,11 @@ final class FlowTable {
 
     /// The slot holding the flow with `key`, nil when there is none.
     @inline(__always)
-    private func slotIndex(_ key: FlowKey) -> Int? {
-        let h = hash(key)
+    private func slotIndex(_ key: FlowKey) -> Int? { slotIndex(key, hash: hash(key)) }
+
+    /// The slot holding the flow with `key`, whose `hash` is given.
+    @inline(__always)
+    private func slotIndex(_ key: FlowKey, hash h: Int) -> Int? {
         var i = h & mask
         while let ref = reference(i) {
             if slots[i].hash == h && Unmanaged<TCPFlow>.fromOpaque(ref)._withUnsafeGuaranteedRef({ $0.key == key }) { return i }
@@ -63,6 +66,12 @@ final class FlowTable {
     @inline(__always)
     func find(_ key: FlowKey) -> TCPFlow? {
         slotIndex(key).flatMap { slots[$0].flow }
+    }
+
+    /// `find` for a key whose hash (`hash(key)`, e.g. from `prefetchSlot`) is known.
+    @inline(__always)
+    func find(_ key: FlowKey, hash h: Int) -> TCPFlow? {
+        slotIndex(key, hash: h).flatMap { slots[$0].flow }
     }
 
     /// Adds a flow whose key is not in the table.

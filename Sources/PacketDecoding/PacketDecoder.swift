@@ -31,6 +31,12 @@ public struct PacketDecoder {
         return status
     }
 
+    /// Counts a packet that `TCPSegmentPeek` read in place of `decode`, as `decode` would have counted it.
+    @inline(__always)
+    public mutating func countPeeked(_ peek: TCPSegmentPeek) {
+        if peek.truncated { counters.truncatedPackets += 1 }
+    }
+
     private mutating func decodeLink(_ b: UnsafeRawBufferPointer, linkType: LinkType, timeSeconds: Int64,
                                      into out: inout DecodedPacket) -> DecodeStatus {
         switch linkType {

@@ -137,6 +137,27 @@ public final class TCPReassembler {
     @inline(__always)
     public func prefetchFlow(hash: Int) { flows.prefetchFlow(hash: hash) }
 
+    /// Counts a segment without SYN, FIN or RST of a flow whose two directions the sink no longer wants, as
+    /// `process` would count it, and returns true; returns false, having counted nothing, when the segment is of
+    /// another flow (the caller then decodes it and calls `process`). `hash` is `prefetchSlot(key)`'s.
+    ///
+    /// For such a segment `process` only counts: the sink wants none of its bytes, and its flags change no state.
+    /// Flows idle past the timeout are closed first, as `process` does (closing them twice is not possible: the
+    /// sweep runs at most once per ten seconds of capture time).
+    @inline(__always)
+    public func countSegmentOfQuietFlow<Sink: TCPStreamSink>(key: FlowKey, hash: Int, flags: TCPFlags, payloadCount: Int,
+                                                             now: Int64, sink: Sink) -> Bool {
+        guard flags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0 else { return false }
+        if now >= lastSweep &+ 10 || now < lastSweep { sweep(now: now, sink: sink) }
+        guard let flow = flows.find(key, hash: hash), !flow.halves.0.wantsData, !flow.halves.1.wantsData else { return false }
+        counters.segments += 1
+        flow.lastSeenSeconds = now
+        flow.lastActivity = counters.segments
+        flow.packets += 1
+        counters.payloadBytes += Int64(payloadCount)
+        return true
+    }
+
     /// Processes one decoded TCP segment.
     public func process<Sink: TCPStreamSink>(_ p: borrowing DecodedPacket, now: Int64, sink: Sink) {
         counters.segments += 1

@@ -57,19 +57,22 @@ public final class CaptureAnalyzer {
         if reader.source.isComplete {
             // Two packets read ahead (their bytes stay valid in a mapping): the flow-table slot of the packet after
             // next and the flow of the next one are prefetched while the current one is processed, so the two
-            // cache misses of a lookup overlap the work instead of stalling it.
+            // cache misses of a lookup overlap the work instead of stalling it. The peek that gives their keys
+            // also lets a segment of a flow whose analysis is over be counted without decoding it.
             var current = reader.next()
             var next = current == nil ? nil : reader.next()
-            var nextHash = next.flatMap(analyzer.prefetchSlot)
+            var currentPeek = current.flatMap(analyzer.peek)
+            var nextPeek = next.flatMap(analyzer.peek)
             while let packet = current {
                 let afterNext = next == nil ? nil : reader.next()
-                let afterNextHash = afterNext.flatMap(analyzer.prefetchSlot)
-                if let nextHash { analyzer.reassembler.prefetchFlow(hash: nextHash) }
-                analyzer.process(packet)
+                let afterNextPeek = afterNext.flatMap(analyzer.peek)
+                if let nextPeek { analyzer.reassembler.prefetchFlow(hash: nextPeek.hash) }
+                analyzer.process(packet, peeked: currentPeek)
                 tick()
                 current = next
                 next = afterNext
-                nextHash = afterNextHash
+                currentPeek = nextPeek
+                nextPeek = afterNextPeek
             }
         } else {
             while let packet = reader.next() {
@@ -81,15 +84,20 @@ public final class CaptureAnalyzer {
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
     }
 
-    /// Prefetches the flow-table slot of a packet read ahead; the hash for `prefetchFlow`, nil when the packet is not
-    /// plain TCP.
+    /// A packet read ahead, peeked (nil when it is not plain TCP), with its flow-table slot prefetched and the hash
+    /// for `prefetchFlow`.
     @inline(__always)
-    private func prefetchSlot(_ packet: CapturedPacket) -> Int? {
-        FlowKey.peekTCP(packet).map { reassembler.prefetchSlot($0) }
+    private func peek(_ packet: CapturedPacket) -> (segment: TCPSegmentPeek, hash: Int)? {
+        guard let segment = TCPSegmentPeek(packet) else { return nil }
+        return (segment, reassembler.prefetchSlot(segment.key))
     }
 
     /// Processes one packet.
-    public func process(_ packet: CapturedPacket) {
+    public func process(_ packet: CapturedPacket) { process(packet, peeked: nil) }
+
+    /// Processes one packet, given what `TCPSegmentPeek` read of it: a segment of a flow whose analysis is over is
+    /// counted as decoding it would count it, without decoding it.
+    private func process(_ packet: CapturedPacket, peeked: (segment: TCPSegmentPeek, hash: Int)?) {
         frame = packet.frameNumber
         seconds = packet.seconds
         nanoseconds = packet.nanoseconds
@@ -107,6 +115,13 @@ public final class CaptureAnalyzer {
         }
         lastLinkCount += 1
 
+        if let (segment, hash) = peeked,
+           reassembler.countSegmentOfQuietFlow(key: segment.key, hash: hash, flags: segment.flags,
+                                               payloadCount: segment.payloadCount, now: packet.seconds, sink: self) {
+            decoder.countPeeked(segment)
+            summary.tcpPackets += 1
+            return
+        }
         guard case .decoded = decoder.decode(packet, into: &decoded) else { return }
         switch decoded.transport {
         case IPProtocolNumber.tcp:

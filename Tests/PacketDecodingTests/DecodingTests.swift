@@ -224,27 +224,96 @@ final class StreamRecorder: TCPStreamSink {
     }
 }
 
-/// The read-ahead key used to prefetch flows agrees with the decoder wherever it gives one, on real captures
-/// (IPv4 and IPv6 lab traffic, and the reference corpus when present).
+/// What `TCPSegmentPeek` reads of a packet equals what the decoder makes of it, wherever the peek gives a value: the
+/// analyser counts segments of finished flows from the peek alone, so a difference would change the counters.
+/// Checked on real captures (IPv4 and IPv6 lab traffic, and the reference corpus when present) and on mutated
+/// copies of their packets: every header byte changed, cut at every length, other link types, other original lengths.
 @Suite struct FlowHint {
-    @Test func peekedKeyEqualsTheDecodedKey() throws {
+    /// Decodes `packet` and checks the peek against it; returns whether the peek gave a value.
+    @discardableResult
+    static func check(_ packet: CapturedPacket, _ decoder: inout PacketDecoder, _ out: inout DecodedPacket,
+                      _ label: @autoclosure () -> String) -> Bool {
+        let peek = TCPSegmentPeek(packet)
+        let status = decoder.decode(packet, into: &out)
+        guard let peek else { return false }
+        #expect(status == .decoded && out.transport == IPProtocolNumber.tcp, "\(label()): peeked, decoder says \(status)")
+        guard status == .decoded, out.transport == IPProtocolNumber.tcp else { return true }
+        let key = FlowKey.make(source: out.sourceEndpoint, destination: out.destinationEndpoint, transport: IPProtocolNumber.tcp).0
+        #expect(peek.key == key, "\(label())")
+        #expect(peek.flags.rawValue == out.tcpFlags.rawValue, "\(label())")
+        #expect(peek.payloadCount == out.payload.count, "\(label())")
+        #expect(peek.truncated == out.truncated, "\(label())")
+        return true
+    }
+
+    static var capturePaths: [String] {
         var paths = Paths.files(under: Paths.packageRoot + "/captures/lab", suffixes: [".pcap"])
         if let corpus = Paths.corpus { paths += Paths.files(under: corpus, suffixes: [".pcap", ".pcapng"]) }
+        return paths
+    }
+
+    @Test func peekEqualsTheDecoderOnRealPackets() throws {
         var peeked = 0, tcp = 0
-        for path in paths {
+        for path in Self.capturePaths {
             let reader = try CaptureReader(path: path)
             var decoder = PacketDecoder()
             var out = DecodedPacket()
             while let packet = reader.next() {
-                let hint = FlowKey.peekTCP(packet)
-                guard decoder.decode(packet, into: &out) == .decoded, out.transport == IPProtocolNumber.tcp else { continue }
-                tcp += 1
-                guard let hint else { continue }
-                peeked += 1
-                let key = FlowKey.make(source: out.sourceEndpoint, destination: out.destinationEndpoint, transport: IPProtocolNumber.tcp).0
-                #expect(hint == key, "\(path) frame \(packet.frameNumber)")
+                let gave = Self.check(packet, &decoder, &out, "\(path) frame \(packet.frameNumber)")
+                if out.transport == IPProtocolNumber.tcp { tcp += 1 }
+                if gave { peeked += 1 }
             }
         }
-        #expect(tcp > 400 && peeked * 10 >= tcp * 9, "tcp \(tcp) peeked \(peeked) files \(paths.count)")
+        #expect(tcp > 400 && peeked * 10 >= tcp * 9, "tcp \(tcp) peeked \(peeked)")
+    }
+
+    @Test func peekEqualsTheDecoderOnMutatedPackets() throws {
+        var rng = SeededGenerator(seed: 0x5e9)
+        var checked = 0, peeked = 0
+        let links: [LinkType] = [.ethernet, .raw, .rawLegacy, .ipv4, .ipv6, .linuxSLL, .null]
+        for path in Self.capturePaths where path.hasSuffix(".pcap") {
+            let reader = try CaptureReader(path: path)
+            var decoder = PacketDecoder()
+            var out = DecodedPacket()
+            var taken = 0, seen = 0
+            // A dozen packets of each capture, spread over it (handshakes, data, ends).
+            while let packet = reader.next(), taken < 12 {
+                guard TCPSegmentPeek(packet) != nil else { continue }
+                seen += 1
+                guard seen % 5 == 1 else { continue }
+                taken += 1
+                let original = Array(packet.data)
+                func run(_ bytes: [UInt8], link: LinkType, originalLength: Int, truncatedRecord: Bool = false, _ what: String) {
+                    bytes.withUnsafeBytes { raw in
+                        var p = CapturedPacket(frameNumber: packet.frameNumber, seconds: packet.seconds, nanoseconds: 0,
+                                               linkType: link, originalLength: originalLength, data: raw)
+                        p.truncatedRecord = truncatedRecord
+                        checked += 1
+                        if Self.check(p, &decoder, &out, "\(path) frame \(packet.frameNumber) \(what)") { peeked += 1 }
+                    }
+                }
+                // Every byte of the headers (and a little payload), each set to a few values.
+                for i in 0..<min(original.count, 96) {
+                    for v: UInt8 in [0x00, 0xff, original[i] ^ 0x10, UInt8.random(in: 0...255, using: &rng)] {
+                        var m = original
+                        m[i] = v
+                        run(m, link: packet.linkType, originalLength: m.count, "byte \(i) = \(v)")
+                    }
+                }
+                // Cut at every length of the headers, as a snap length or a truncated record would.
+                for n in 0..<min(original.count, 100) {
+                    run(Array(original[..<n]), link: packet.linkType, originalLength: original.count, "cut at \(n)")
+                    run(Array(original[..<n]), link: packet.linkType, originalLength: n, truncatedRecord: true, "truncated record at \(n)")
+                }
+                // The same bytes under another link type, and the IP packet alone under each link type.
+                let ipStart = packet.linkType == .ethernet ? 14 : 0
+                for link in links {
+                    run(original, link: link, originalLength: original.count, "as \(link)")
+                    if original.count > ipStart { run(Array(original[ipStart...]), link: link, originalLength: original.count - ipStart, "IP as \(link)") }
+                }
+                run(original, link: packet.linkType, originalLength: original.count + 1, "longer on the wire")
+            }
+        }
+        #expect(checked > 10_000 && peeked > 1_000, "checked \(checked) peeked \(peeked)")
     }
 }
