@@ -58,6 +58,13 @@ final class JSONBytes {
     }
 }
 
+/// "00" "01" … "99": two digits at a time.
+private let decimalPairs: StaticString = """
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899
+    """
+
 /// Writes the decimal digits of `x` (as `String(x)` writes them) at `p`, which has room for 20; returns how many.
 @inline(__always)
 func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
@@ -65,15 +72,25 @@ func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
     var o = 0
     if x < 0 { p[0] = UInt8(ascii: "-"); o = 1 }
     var m = x.magnitude
-    var digits = 0
+    var digits = 1
     var t = m
-    repeat { digits += 1; t /= 10 } while t > 0
+    while t >= 100 { digits += 2; t /= 100 }
+    if t >= 10 { digits += 1 }
+    let pairs = decimalPairs.utf8Start
     var i = o + digits
-    repeat {
-        i -= 1
-        p[i] = 0x30 + UInt8(m % 10)
-        m /= 10
-    } while m > 0
+    while m >= 100 {
+        let r = Int(m % 100)
+        m /= 100
+        i -= 2
+        p[i] = pairs[2 * r]
+        p[i + 1] = pairs[2 * r + 1]
+    }
+    if m >= 10 {
+        p[i - 2] = pairs[2 * Int(m)]
+        p[i - 1] = pairs[2 * Int(m) + 1]
+    } else {
+        p[i - 1] = 0x30 + UInt8(m)
+    }
     return o + digits
 }
 

@@ -29,7 +29,14 @@ struct JSONIntegerTests {
     @Test func integersAsStringWritesThem() {
         var w = JSONWriter()
         w.beginArray()
-        let values: [Int64] = [0, 7, -7, 10, 1234567890, Int64.max, Int64.min]
+        // Every digit count and its boundaries, both signs, and the extremes.
+        var values: [Int64] = [0, 7, -7, 10, 1234567890, Int64.max, Int64.min, Int64.min + 1, Int64.max - 1]
+        var p: Int64 = 1
+        for _ in 0..<18 {
+            p *= 10
+            for v in [p - 1, p, p + 1, p + 9, p * 5 + 3] { values += [v, -v] }
+        }
+        for v: Int64 in 0...1000 { values.append(v) }
         for v in values { w.int(v) }
         w.int(UInt64.max)
         w.int(UInt8(255))
