@@ -113,9 +113,13 @@ public final class ByteSource {
         guard complete, let base else { return }
         let limit = min(cursor + ByteSource.streamPrefetchDistance, count)
         var p = max(prefetched, cursor)
+        // Four lines per step (a prefetch never faults, so up to three lines past the end are harmless).
         while p < limit {
             hs_prefetch(base + p)
-            p += 64
+            hs_prefetch(base + p + 64)
+            hs_prefetch(base + p + 128)
+            hs_prefetch(base + p + 192)
+            p += 256
         }
         prefetched = p
     }
