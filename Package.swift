@@ -9,7 +9,8 @@
 //   TLSParsing  HTTPParsing  PKIParsing  QUICParsing   — protocol parsers
 //   PacketDecoding      — link / IP / TCP / UDP decoding, tunnels, IP defragmentation, TCP reassembly
 //   CaptureInput  CaptureLive — pcap / pcapng files (mmap or stream), live interfaces (libpcap)
-//   CPcap  CCrypto      — system libraries (libpcap, libcrypto); CPrefetch — a cache hint for the reader
+//   CPcap  CCrypto      — system libraries (libpcap, libcrypto); CPrefetch — a cache hint for the reader;
+//   CScan               — the JSON writer's scan for bytes to escape
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -43,6 +44,7 @@ let package = Package(
         // MARK: - Capture input
         // A cache prefetch hint for the capture reader (C: Swift has no prefetch intrinsic).
         .target(name: "CPrefetch"),
+        .target(name: "CScan"),
         .target(name: "CaptureInput", dependencies: ["CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "CaptureLive", dependencies: ["CPcap", "CaptureInput"], swiftSettings: swiftSettings),
 
@@ -68,7 +70,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "CaptureInput", "PacketDecoding", "TLSParsing", "HTTPParsing", "PKIParsing", "QUICParsing",
-                "Fingerprints",
+                "Fingerprints", "CScan",
             ],
             swiftSettings: swiftSettings
         ),

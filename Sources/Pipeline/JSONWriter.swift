@@ -1,3 +1,4 @@
+import CScan
 import PacketDecoding
 
 /// The growable byte buffer behind a `JSONWriter`: writes go through a raw pointer after one capacity check per
@@ -328,18 +329,6 @@ public struct JSONWriter {
         b.put(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes of `w` is below 0x20, '"', '\\', DEL or 0x80 and above (exact: never false
-    /// for such a word; the byte loop then decides).
-    @inline(__always)
-    static func mayNeedEscape(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let below20 = (w &- ones &* 0x20) & ~w & highs
-        return (w & highs) | below20 != 0 || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5c))
-            || hasZeroByte(w ^ (ones &* 0x7f))
-    }
-
     /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
     private func appendEscaped(_ u: UnsafeBufferPointer<UInt8>, _ b: JSONBytes) {
         guard let base = u.baseAddress else { return }
@@ -347,11 +336,9 @@ public struct JSONWriter {
         var i = 0
         let n = u.count
         while i < n {
-            // Eight plain ASCII bytes at a time (no control, '"', '\\', DEL or non-ASCII byte among them).
-            if n - i >= 8 && !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
-                i += 8
-                continue
-            }
+            // The run of plain ASCII bytes from here (no control, '"', '\\', DEL or non-ASCII byte among them).
+            i += hs_json_plain_prefix(base + i, n - i)
+            if i == n { break }
             let c = u[i]
             // Bytes that may need an escape: controls, '"', '\\', DEL, and 0xE2 (lead byte of U+2028/U+2029).
             if c >= 0x20 && c != 0x22 && c != 0x5c && c != 0x7f && c != 0xe2 { i += 1; continue }

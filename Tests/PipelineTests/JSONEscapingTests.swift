@@ -52,7 +52,7 @@ struct JSONLongStringTests {
         let specials: [(String, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#),
                                             ("\u{1f}", #"\u001f"#), ("\u{7f}", #"\u007f"#), ("\u{2028}", #"\u2028"#),
                                             ("é", "é"), (" ", " "), ("~", "~")]
-        for length in [7, 8, 9, 15, 16, 17, 33] {
+        for length in [7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 47, 48, 49] {
             for position in 0..<length {
                 for (raw, escaped) in specials {
                     let plain = Array(repeating: "a", count: length)

@@ -1,0 +1,2 @@
+/* CScan has only inline functions, in include/CScan.h. */
+#include "CScan.h"

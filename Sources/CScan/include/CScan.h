@@ -1,0 +1,48 @@
+#ifndef HELLOSCOPE_CSCAN_H
+#define HELLOSCOPE_CSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The number of bytes at the start of p[0..<n] that a JSON string can hold as they are: 0x20...0x7e except '"'
+ * and '\\' (so no control character, DEL or byte of a multi-byte UTF-8 sequence). Sixteen bytes at a time where
+ * the CPU has SSE2; the JSON writer escapes from the first byte not counted. Inlined into the Swift caller. */
+static inline __attribute__((always_inline)) size_t hs_json_plain_prefix(const uint8_t *p, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi8((char)0x80);
+    const __m128i low = _mm_set1_epi8((char)(0x20 ^ 0x80));   /* signed compare on bytes biased by 0x80 */
+    const __m128i high = _mm_set1_epi8((char)(0x7e ^ 0x80));
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i b = _mm_xor_si128(v, bias);
+        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+    if (n >= 16 && i < n) {
+        /* The last sixteen bytes, overlapping bytes already found plain: the first one that is not lies at or after i. */
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + n - 16));
+        __m128i b = _mm_xor_si128(v, bias);
+        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        return mask == 0 ? n : n - 16 + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return i;
+        i++;
+    }
+    return n;
+}
+
+#endif
