@@ -95,6 +95,26 @@ func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
     return o + digits
 }
 
+/// Writes the decimal digits of `v` at `p`, which has room for 5; returns how many.
+@inline(__always)
+func writeDecimal(_ v: UInt16, to p: UnsafeMutablePointer<UInt8>) -> Int {
+    let pairs = decimalPairs.utf8Start
+    var x = Int(v)
+    if x < 10 { p[0] = 0x30 + UInt8(x); return 1 }
+    if x < 100 { p[0] = pairs[2 * x]; p[1] = pairs[2 * x + 1]; return 2 }
+    let digits = x < 1000 ? 3 : x < 10_000 ? 4 : 5
+    var i = digits
+    while x >= 100 {
+        let r = x % 100
+        x /= 100
+        i -= 2
+        p[i] = pairs[2 * r]
+        p[i + 1] = pairs[2 * r + 1]
+    }
+    if x >= 10 { p[0] = pairs[2 * x]; p[1] = pairs[2 * x + 1] } else { p[0] = 0x30 + UInt8(x) }
+    return digits
+}
+
 /// A small streaming JSON writer into a reusable byte buffer: objects and arrays in the order written,
 /// strings escaped per RFC 8259 (control characters as `\u00XX`, and U+2028/U+2029 escaped too so the output
 /// is safe to embed in JavaScript), never a raw byte from a packet.
@@ -273,6 +293,25 @@ public struct JSONWriter {
                     text.withUTF8 { b.put($0) }
                 }
             }
+        }
+        endArray()
+    }
+
+    /// A list of 16-bit values (TLS code points: cipher suites, extension types, groups), as `ints:` writes it,
+    /// with one capacity check for the whole list.
+    public mutating func field<C: Collection>(_ name: StaticString, ints: C) where C.Element == UInt16 {
+        key(name)
+        beginArray()
+        do {
+            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
+            let b = buffer
+            let p = b.reserve(ints.count * 6)
+            var o = 0
+            for v in ints {
+                if o > 0 { p[o] = UInt8(ascii: ","); o += 1 }
+                o += writeDecimal(v, to: p + o)
+            }
+            b.count += o
         }
         endArray()
     }

@@ -46,6 +46,21 @@ struct JSONIntegerTests {
     }
 }
 
+struct JSONUInt16ListTests {
+    /// Every 16-bit value, through the list writer TLS code points go through (an array and a lazy collection).
+    @Test func everyValueAsStringWritesIt() {
+        let all = (0...UInt16.max).map { $0 }
+        let expected = "{\"a\":[" + all.map { String($0) }.joined(separator: ",") + "],\"b\":[],\"c\":[7,65535]}"
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("a", ints: all)
+        w.field("b", ints: [UInt16]())
+        w.field("c", ints: [UInt16(7), 65535].lazy.map { $0 })
+        w.endObject()
+        #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+    }
+}
+
 struct JSONLongStringTests {
     /// Every escaped character at every position of strings longer than the eight bytes checked at once.
     @Test func escapesAtEveryPosition() {
