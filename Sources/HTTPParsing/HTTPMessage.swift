@@ -49,6 +49,9 @@ public struct HTTPMessage: Sendable, Hashable {
     public var body: [UInt8]
     /// True when the body was longer than the cap and `body` holds only its beginning.
     public var bodyTruncated: Bool
+    /// True when the body was counted but not kept, its first byte not being one of
+    /// `HTTPParserLimits.keptBodyFirstBytes`; `body` is then empty.
+    public var bodyDiscarded = false
     /// Bytes of the start line, header fields and the blank line ending them.
     public var headerByteCount: Int
     /// Length of the whole body after removing chunked framing (also counting bytes not kept).
@@ -97,13 +100,27 @@ public struct HTTPMessage: Sendable, Hashable {
 
     /// First value of the header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        let key = HTTPMessage.lower(name)
-        return headers.first { HTTPMessage.lower($0.name) == key }?.value
+        headers.first { HTTPMessage.sameName($0.name, name) }?.value
     }
     /// All values of the header `name` (case-insensitive), in order.
     public func headerValues(_ name: String) -> [String] {
-        let key = HTTPMessage.lower(name)
-        return headers.filter { HTTPMessage.lower($0.name) == key }.map(\.value)
+        headers.filter { HTTPMessage.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// Whether two field names are the same ignoring ASCII case, byte for byte (field names are tokens, RFC 9110
+    /// §5.1: ASCII only). Compared in place, without a lower-cased copy of either.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count where x[i] != y[i] {
+                    let l = x[i] | 0x20
+                    guard l == y[i] | 0x20, l >= 0x61, l <= 0x7a else { return false }
+                }
+                return true
+            }
+        }
     }
 
     /// The Host header, or for an absolute-form request target its authority. nil when neither exists
@@ -173,6 +190,9 @@ public struct HTTPParserLimits: Sendable, Hashable {
     /// Body bytes kept per message; the rest is counted (`bodyByteCount`) and `bodyTruncated` is set.
     /// Default 1 MiB.
     public var maximumBodyBytes: Int = 1 << 20
+    /// When set, a body is kept only if its first byte is one of these; any other body is counted
+    /// (`bodyByteCount`) and not kept (`bodyDiscarded`). Default nil: every body is kept (up to `maximumBodyBytes`).
+    public var keptBodyFirstBytes: [UInt8]?
     /// A chunk-size line including chunk extensions. Default 4 KiB.
     public var maximumChunkLineBytes: Int = 4 * 1024
     /// Empty lines (CR/LF bytes) tolerated before a start line. Default 64 bytes.

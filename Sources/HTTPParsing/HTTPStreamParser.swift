@@ -16,7 +16,8 @@
 /// byte). Lines may end in CRLF or bare LF.
 ///
 /// Bounds (`HTTPParserLimits`): header block 16 KiB, 256 fields, body kept up to 1 MiB (then `bodyTruncated`,
-/// all bytes still counted), chunk-size line 4 KiB. Any violation, or malformed input, stops the direction with
+/// all bytes still counted; optionally only bodies starting with given bytes, `keptBodyFirstBytes`), chunk-size
+/// line 4 KiB. Any violation, or malformed input, stops the direction with
 /// `error` set; the parser never traps and never grows past these caps.
 public struct HTTPStreamParser: Sendable {
     public let role: HTTPRole
@@ -438,7 +439,11 @@ public struct HTTPStreamParser: Sendable {
 
     private mutating func appendBody(_ bytes: UnsafeRawBufferPointer) {
         guard current != nil else { return }
+        if current!.bodyByteCount == 0, let kept = limits.keptBodyFirstBytes, let first = bytes.first, !kept.contains(first) {
+            current!.bodyDiscarded = true
+        }
         current!.bodyByteCount += UInt64(bytes.count)
+        if current!.bodyDiscarded { return }
         let room = limits.maximumBodyBytes - current!.body.count
         if room >= bytes.count {
             current!.body.append(contentsOf: bytes)

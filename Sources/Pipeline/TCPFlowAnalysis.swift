@@ -167,7 +167,7 @@ extension CaptureAnalyzer: TCPStreamSink {
         if http == .request || http == .response {
             d.mode = .http
             d.candidate = []
-            var parser = HTTPStreamParser(role: http == .request ? .request : .response)
+            var parser = HTTPStreamParser(role: http == .request ? .request : .response, limits: CaptureAnalyzer.httpLimits)
             if http == .response {
                 for m in state.methodsForResponseParser { parser.expectResponse(toMethod: m) }
                 state.methodsForResponseParser = []
@@ -321,6 +321,14 @@ extension CaptureAnalyzer: TCPStreamSink {
             d.plaintextSegments = 0
         }
     }
+
+    /// HTTP bodies are read only when they may be DER (an OCSP request or response, a CRL: SEQUENCE, 0x30) or PEM
+    /// ('-'); others are counted, not kept.
+    static let httpLimits: HTTPParserLimits = {
+        var limits = HTTPParserLimits()
+        limits.keptBodyFirstBytes = [0x30, UInt8(ascii: "-")]
+        return limits
+    }()
 
     private func httpMessage(_ m: HTTPMessage, state: FlowState, index: Int, flow: TCPFlow) {
         let ctx = context(flow: flow, direction: index)

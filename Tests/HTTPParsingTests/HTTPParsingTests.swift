@@ -219,6 +219,40 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(m.first?.host == "h")
     }
 
+    /// With `keptBodyFirstBytes`, a body whose first byte is not listed is counted and not kept, however the body
+    /// is framed and however the stream is cut; the messages around it are unaffected.
+    @Test func bodiesKeptOnlyWhenTheirFirstByteIsListed() {
+        var limits = HTTPParserLimits()
+        limits.keptBodyFirstBytes = [0x30]
+        let stream = b("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+            + b("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n") + [0x30, 0x01, 0x00]
+            + b("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n")
+            + b("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n0\r\n2\r\nxy\r\n0\r\n\r\n")
+            + b("HTTP/1.1 204 No Content\r\n\r\n")
+        for chunk in [nil, 1, 7] as [Int?] {
+            let (m, p) = parse(.response, stream, methods: ["GET", "GET", "GET", "GET", "GET"], limits: limits, chunk: chunk)
+            #expect(p.error == nil)
+            #expect(m.map(\.bodyDiscarded) == [true, false, true, false, false], "chunk \(String(describing: chunk))")
+            #expect(m.map(\.body) == [[], [0x30, 0x01, 0x00], [], b("0xy"), []], "chunk \(String(describing: chunk))")
+            #expect(m.map(\.bodyByteCount) == [5, 3, 3, 3, 0], "chunk \(String(describing: chunk))")
+        }
+        // Without the setting every body is kept.
+        let (all, _) = parse(.response, stream, methods: ["GET", "GET", "GET", "GET", "GET"])
+        #expect(all.map(\.bodyDiscarded) == [false, false, false, false, false])
+        #expect(all.first?.body == b("hello"))
+    }
+
+    /// Names match ignoring the case of ASCII letters only: bytes that differ by 0x20 but are not letters differ.
+    @Test func fieldNamesCompareIgnoringASCIICaseOnly() {
+        let same = [("Content-Type", "content-type"), ("A", "a"), ("zZ", "Zz"), ("X-1_~", "x-1_~"), ("", "")]
+        let different = [("@", "`"), ("[", "{"), ("]", "}"), ("^", "~"), ("Host", "Hosu"), ("Host", "Hos"), ("a", "a ")]
+        for (x, y) in same { #expect(HTTPMessage.sameName(x, y) && HTTPMessage.sameName(y, x), "\(x) \(y)") }
+        for (x, y) in different { #expect(!HTTPMessage.sameName(x, y) && !HTTPMessage.sameName(y, x), "\(x) \(y)") }
+        let (m, _) = parse(.request, b("GET / HTTP/1.1\r\nX-^`: 1\r\n\r\n"))
+        #expect(m.first?.header("x-^`") == "1")
+        #expect(m.first?.header("x-~@") == nil)
+    }
+
     @Test func upgradeStopsParsing() {
         let stream = b("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\u{81}\u{05}hello")
         let (m, p) = parse(.response, stream, methods: ["GET"])
