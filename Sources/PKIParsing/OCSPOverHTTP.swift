@@ -8,50 +8,76 @@ extension OCSPRequest {
     /// Decodes an OCSP request sent with HTTP GET: `GET {url}/{url-encoding of base-64 encoding of the DER
     /// encoding of the OCSPRequest}`.
     ///
-    /// `uri` is the request target (`/ocsp/MEkw...`) or an absolute URL. The query and fragment are dropped. The
-    /// last path segment is tried first, then the last two joined with `/`, and so on (at most
-    /// `maximumGETPathSegments`), because the base64 text may contain `/` that the client did not escape. Each
+    /// `uri` is the request target (`/ocsp/MEkw...`) or an absolute URL. The query and fragment (from the first
+    /// `?` or `#`) are dropped. The last path segment is tried first, then the last two joined with `/`, and so on
+    /// (at most `maximumGETPathSegments`), because the base64 text may contain `/` that the client did not escape. Each
     /// candidate is percent-decoded (`%2B`, `%2F`, `%3D`, any `%XX`), then base64-decoded with the standard or
     /// URL-safe alphabet, padding optional (a `+` turned into a space by a form encoder is read as `+`), then
     /// parsed. Returns the first candidate that parses as an OCSPRequest, nil if none does.
     public static func fromGETPath(_ uri: String) -> OCSPRequest? {
-        var path = Substring(uri)
-        if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
-        if let colon = path.firstIndex(of: ":"), path[colon...].hasPrefix("://"),
-            path[..<colon].allSatisfy({ $0.isLetter || $0 == "+" || $0 == "-" || $0 == "." })
-        {
-            let afterScheme = path[path.index(colon, offsetBy: 3)...]
-            guard let slash = afterScheme.firstIndex(of: "/") else { return nil }
-            path = afterScheme[slash...]
+        var uri = uri
+        return uri.withUTF8 { fromGETPath(bytes: $0) }
+    }
+
+    /// `fromGETPath` on the target's UTF-8 bytes: every delimiter it looks for is ASCII, and every candidate is a
+    /// contiguous run of the path (segments joined with `/` are the bytes between them), so nothing is copied but
+    /// the decoded request.
+    static func fromGETPath(bytes u: UnsafeBufferPointer<UInt8>) -> OCSPRequest? {
+        let slash = UInt8(ascii: "/")
+        var end = u.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? u.count
+        var pathStart = 0
+        // An absolute URL: `scheme://authority/path`, the scheme made of letters, `+`, `-` and `.`.
+        if let colon = u[..<end].firstIndex(of: UInt8(ascii: ":")), colon + 3 <= end, u[colon + 1] == slash, u[colon + 2] == slash,
+           u[..<colon].allSatisfy({ isSchemeByte($0) }) {
+            guard let s = u[(colon + 3)..<end].firstIndex(of: slash) else { return nil }
+            pathStart = s
         }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        // A trailing "/" leaves an empty last segment; skip it (and any before it).
+        while end > pathStart, u[end - 1] == slash { end -= 1 }
+        // Where each candidate starts: after the last "/", then after the one before, and so on (the path's first
+        // segment starts at `pathStart`, and is empty when the path starts with "/").
         var tried = 0
-        var end = segments.endIndex
-        // A trailing "/" leaves an empty last segment; skip it.
-        while end > segments.startIndex, segments[end - 1].isEmpty { end -= 1 }
-        var start = end - 1
-        while start >= segments.startIndex, tried < maximumGETPathSegments {
+        var cut = end
+        while tried < maximumGETPathSegments {
+            var start = cut
+            while start > pathStart, u[start - 1] != slash { start -= 1 }
             tried += 1
-            let candidate = segments[start..<end].joined(separator: "/")
-            if let der = decodeGETComponent(candidate), let request = try? OCSPRequest(derEncoded: der[...]) {
+            if let der = decodeGETComponent(u[start..<end]), let request = try? OCSPRequest(derEncoded: der[...]) {
                 return request
             }
-            start -= 1
+            guard start > pathStart else { break }
+            cut = start - 1
         }
         return nil
     }
 
+    /// A byte `Character.isLetter` accepts in a URL scheme, or `+`, `-`, `.`; any byte of a non-ASCII character.
+    private static func isSchemeByte(_ c: UInt8) -> Bool {
+        (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+            || c == UInt8(ascii: ".") || c >= 0x80
+    }
+
     /// Percent-decodes then base64-decodes one GET path component. Nil when either step fails.
     public static func decodeGETComponent(_ component: String) -> [UInt8]? {
+        var component = component
+        return component.withUTF8 { decodeGETComponent($0[...]) }
+    }
+
+    static func decodeGETComponent(_ component: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
         guard let unescaped = percentDecode(component) else { return nil }
         return base64Decode(unescaped)
     }
 
     /// `%XX` decoding; nil on a malformed escape.
     static func percentDecode(_ s: String) -> [UInt8]? {
+        var s = s
+        return s.withUTF8 { percentDecode($0[...]) }
+    }
+
+    static func percentDecode(_ u: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
         var out: [UInt8] = []
-        let u = Array(s.utf8)
-        var i = 0
+        out.reserveCapacity(u.count)
+        var i = u.startIndex
         func hexValue(_ c: UInt8) -> UInt8? {
             switch c {
             case 0x30...0x39: return c - 0x30
@@ -60,9 +86,9 @@ extension OCSPRequest {
             default: return nil
             }
         }
-        while i < u.count {
+        while i < u.endIndex {
             if u[i] == UInt8(ascii: "%") {
-                guard i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) else { return nil }
+                guard i + 2 < u.endIndex, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) else { return nil }
                 out.append(h << 4 | l)
                 i += 3
             } else {
