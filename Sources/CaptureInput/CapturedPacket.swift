@@ -1,18 +1,18 @@
 /// A link-layer type as written in pcap and pcapng headers (LINKTYPE_* values, tcpdump.org/linktypes.html).
 public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let null = LinkType(rawValue: 0)          // BSD loopback, host-order AF_ value
-    public static let ethernet = LinkType(rawValue: 1)
-    public static let rawOpenBSD = LinkType(rawValue: 14)    // DLT_RAW on OpenBSD
-    public static let rawLegacy = LinkType(rawValue: 12)     // DLT_RAW on most systems
-    public static let raw = LinkType(rawValue: 101)          // LINKTYPE_RAW
-    public static let loop = LinkType(rawValue: 108)         // OpenBSD loopback, network-order AF_ value
-    public static let linuxSLL = LinkType(rawValue: 113)
-    public static let ipv4 = LinkType(rawValue: 228)
-    public static let ipv6 = LinkType(rawValue: 229)
-    public static let linuxSLL2 = LinkType(rawValue: 276)
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }          // BSD loopback, host-order AF_ value
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }
+    @inlinable public static var rawOpenBSD: LinkType { LinkType(rawValue: 14) }    // DLT_RAW on OpenBSD
+    @inlinable public static var rawLegacy: LinkType { LinkType(rawValue: 12) }     // DLT_RAW on most systems
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 101) }          // LINKTYPE_RAW
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }         // OpenBSD loopback, network-order AF_ value
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }
 
     public var description: String {
         switch self {
