@@ -107,7 +107,21 @@ def measure(cmd, stdout=subprocess.DEVNULL):
 
 
 def runs(cmd, n, **kw):
-    rs = [measure(cmd, **kw) for _ in range(n)]
+    return summarise([measure(cmd, **kw) for _ in range(n)])
+
+
+def runs_alternating(cmds, n):
+    """`runs` for several commands, their runs interleaved (A B A B ...), so that a drift of the machine's speed
+    during the measurement weighs on each alike: the ratio of their medians is what it is compared by."""
+    rs = [[] for _ in cmds]
+    for _ in range(n):
+        for i, cmd in enumerate(cmds):
+            rs[i].append(measure(cmd))
+    return [summarise(r) for r in rs]
+
+
+def summarise(rs):
+    n = len(rs)
     med = lambda k: statistics.median(r[k] for r in rs)
     res = {"wall": med("wall"), "cpu": med("cpu"), "rss_kib": max(r["rss_kib"] for r in rs),
            "anon_kib": max(r["anon_kib"] for r in rs), "runs": n, "walls": [round(r["wall"], 3) for r in rs]}
@@ -177,7 +191,6 @@ def main():
             % (tag, nbytes / 1e6, packets, meta["client_hellos"], meta["ocsp_requests"]))
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL)  # warm the page cache
         cat = runs(["sh", "-c", 'cat "$0" > /dev/null', path], RUNS)
-        walk = runs([WALK, path], RUNS)
         hsr = hsn = None
         if has_report:
             cmd, ev = analyze_cmd(path, tag, report=True)
@@ -187,20 +200,24 @@ def main():
                 cmd, ev = analyze_cmd(path, tag, report=True, no_hash=True)
                 hsn = runs(cmd, RUNS)
         cmd, ev = analyze_cmd(path, tag)
-        hs = runs(cmd, RUNS)
+        # The floor and helloscope's events run, alternately: their ratio is a target.
+        # The same walk requesting the lines ahead as helloscope's reader does, for comparison (not a target).
+        walk, walk_pf, hs = runs_alternating([[WALK, path], [WALK, "-p", path], cmd], RUNS)
         chk = check(path + ".truth.ndjson", ev, has_ocsp)
         counters = summary_of(ev).get("counters", {})
         row = {"capture": tag, "format": fmt, "bytes": nbytes, "packets": packets, "cat": cat, "walk": walk,
+               "walk_prefetch": walk_pf,
                "helloscope": hs, "helloscope_report": hsr, "helloscope_report_no_hash": hsn, "check": chk,
                "counters": {k: counters.get(k) for k in ("tcp_peak_flows", "tcp_flows_evicted", "tcp_flows_expired",
                                                          "tcp_out_of_order_segments", "tcp_retransmitted_segments")}}
-        for name, r in (("cat", cat), ("walk", walk), ("helloscope", hs)) + ((("report", hsr),) if hsr else ()) \
+        for name, r in (("cat", cat), ("walk", walk), ("walk_prefetch", walk_pf), ("helloscope", hs)) + ((("report", hsr),) if hsr else ()) \
                 + ((("report_no_hash", hsn),) if hsn else ()):
             r["mb_s"] = nbytes / 1e6 / r["wall"]
             r["mb_s_cpu"] = nbytes / 1e6 / r["cpu"] if r["cpu"] > 0 else None
             r["pkts_s"] = packets / r["wall"]
         row["helloscope_vs_walk"] = walk["wall"] / hs["wall"]
         row["helloscope_vs_walk_cpu"] = walk["cpu"] / hs["cpu"] if hs["cpu"] else None
+        row["helloscope_vs_walk_prefetch"] = walk_pf["wall"] / hs["wall"]
         if hsr:
             row["report_vs_walk"] = walk["wall"] / hsr["wall"]
         if hsn:
@@ -208,6 +225,8 @@ def main():
         results["throughput"].append(row)
         log("  cat          %8.0f MB/s" % cat["mb_s"])
         log("  walk         %8.0f MB/s  %10.0f packets/s  (cpu %.3f s)" % (walk["mb_s"], walk["pkts_s"], walk["cpu"]))
+        log("  walk -p      %8.0f MB/s  %10.0f packets/s  (cpu %.3f s; requesting the lines ahead, as helloscope's "
+            "reader does)" % (walk_pf["mb_s"], walk_pf["pkts_s"], walk_pf["cpu"]))
         log("  helloscope   %8.0f MB/s  %10.0f packets/s  (cpu %.3f s = %.0f MB/s)  peak RSS %.1f MiB, "
             "of which not the mapped file %.1f MiB" % (hs["mb_s"], hs["pkts_s"], hs["cpu"], hs["mb_s_cpu"],
                                                         hs["rss_kib"] / 1024, hs["anon_kib"] / 1024))
@@ -218,8 +237,8 @@ def main():
         if hsn:
             log("  + --report --no-input-hash (one thread) %8.0f MB/s  (cpu %.3f s = %.0f MB/s)  not the mapped file %.1f MiB"
                 % (hsn["mb_s"], hsn["cpu"], hsn["mb_s_cpu"], hsn["anon_kib"] / 1024))
-        log("  helloscope / walk = %.2f (wall), %.2f (cpu)%s%s" % (
-            row["helloscope_vs_walk"], row["helloscope_vs_walk_cpu"],
+        log("  helloscope / walk = %.2f (wall), %.2f (cpu); / walk -p %.2f%s%s" % (
+            row["helloscope_vs_walk"], row["helloscope_vs_walk_cpu"], row["helloscope_vs_walk_prefetch"],
             "; with --report %.2f" % row["report_vs_walk"] if hsr else "",
             "; with --report --no-input-hash %.2f" % row["report_no_hash_vs_walk"] if hsn else ""))
         log("  check: %d/%d ClientHellos right, %d unexpected%s" % (
