@@ -51,7 +51,8 @@ extension OCSPRequest {
         return nil
     }
 
-    /// A byte `Character.isLetter` accepts in a URL scheme, or `+`, `-`, `.`; any byte of a non-ASCII character.
+    /// A byte of a URL scheme as read here: an ASCII letter, `+`, `-`, `.`, or any byte of a non-ASCII character (a
+    /// letter beyond ASCII).
     private static func isSchemeByte(_ c: UInt8) -> Bool {
         (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
             || c == UInt8(ascii: ".") || c >= 0x80
@@ -69,11 +70,6 @@ extension OCSPRequest {
     }
 
     /// `%XX` decoding; nil on a malformed escape.
-    static func percentDecode(_ s: String) -> [UInt8]? {
-        var s = s
-        return s.withUTF8 { percentDecode($0[...]) }
-    }
-
     static func percentDecode(_ u: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(u.count)

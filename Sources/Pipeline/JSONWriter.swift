@@ -66,19 +66,12 @@ private let decimalPairs: StaticString = """
     8081828384858687888990919293949596979899
     """
 
-/// Writes the decimal digits of `x` (as `String(x)` writes them) at `p`, which has room for 20; returns how many.
+/// Writes the `digits` decimal digits of `m` at `p`, two at a time.
 @inline(__always)
-func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
-    if x >= 0 && x < 10 { p[0] = 0x30 + UInt8(x); return 1 }
-    var o = 0
-    if x < 0 { p[0] = UInt8(ascii: "-"); o = 1 }
-    var m = x.magnitude
-    var digits = 1
-    var t = m
-    while t >= 100 { digits += 2; t /= 100 }
-    if t >= 10 { digits += 1 }
+private func writeDigits(_ m: UInt64, _ digits: Int, to p: UnsafeMutablePointer<UInt8>) {
     let pairs = decimalPairs.utf8Start
-    var i = o + digits
+    var m = m
+    var i = digits
     while m >= 100 {
         let r = Int(m % 100)
         m /= 100
@@ -92,26 +85,28 @@ func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
     } else {
         p[i - 1] = 0x30 + UInt8(m)
     }
+}
+
+/// Writes the decimal digits of `x` (as `String(x)` writes them) at `p`, which has room for 20; returns how many.
+@inline(__always)
+func writeDecimal(_ x: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+    if x >= 0 && x < 10 { p[0] = 0x30 + UInt8(x); return 1 }
+    var o = 0
+    if x < 0 { p[0] = UInt8(ascii: "-"); o = 1 }
+    let m = x.magnitude
+    var digits = 1
+    var t = m
+    while t >= 100 { digits += 2; t /= 100 }
+    if t >= 10 { digits += 1 }
+    writeDigits(m, digits, to: p + o)
     return o + digits
 }
 
 /// Writes the decimal digits of `v` at `p`, which has room for 5; returns how many.
 @inline(__always)
 func writeDecimal(_ v: UInt16, to p: UnsafeMutablePointer<UInt8>) -> Int {
-    let pairs = decimalPairs.utf8Start
-    var x = Int(v)
-    if x < 10 { p[0] = 0x30 + UInt8(x); return 1 }
-    if x < 100 { p[0] = pairs[2 * x]; p[1] = pairs[2 * x + 1]; return 2 }
-    let digits = x < 1000 ? 3 : x < 10_000 ? 4 : 5
-    var i = digits
-    while x >= 100 {
-        let r = x % 100
-        x /= 100
-        i -= 2
-        p[i] = pairs[2 * r]
-        p[i + 1] = pairs[2 * r + 1]
-    }
-    if x >= 10 { p[0] = pairs[2 * x]; p[1] = pairs[2 * x + 1] } else { p[0] = 0x30 + UInt8(x) }
+    let digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10_000 ? 4 : 5
+    writeDigits(UInt64(v), digits, to: p)
     return digits
 }
 
