@@ -142,13 +142,13 @@ public final class TCPReassembler {
     /// another flow (the caller then decodes it and calls `process`). `hash` is `prefetchSlot(key)`'s.
     ///
     /// For such a segment `process` only counts: the sink wants none of its bytes, and its flags change no state.
-    /// Flows idle past the timeout are closed first, as `process` does (closing them twice is not possible: the
-    /// sweep runs at most once per ten seconds of capture time).
+    /// Flows idle past the timeout are closed first, as `process` does (`sweepIfDue`: when `process` follows for
+    /// the same packet, its sweep does nothing).
     @inline(__always)
     public func countSegmentOfQuietFlow<Sink: TCPStreamSink>(key: FlowKey, hash: Int, flags: TCPFlags, payloadCount: Int,
                                                              now: Int64, sink: Sink) -> Bool {
         guard flags.rawValue & (TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue) == 0 else { return false }
-        if now >= lastSweep &+ 10 || now < lastSweep { sweep(now: now, sink: sink) }
+        sweepIfDue(now: now, sink: sink)
         guard let flow = flows.find(key, hash: hash), !flow.halves.0.wantsData, !flow.halves.1.wantsData else { return false }
         counters.segments += 1
         flow.lastSeenSeconds = now
@@ -161,7 +161,7 @@ public final class TCPReassembler {
     /// Processes one decoded TCP segment.
     public func process<Sink: TCPStreamSink>(_ p: borrowing DecodedPacket, now: Int64, sink: Sink) {
         counters.segments += 1
-        if now >= lastSweep &+ 10 || now < lastSweep { sweep(now: now, sink: sink) }
+        sweepIfDue(now: now, sink: sink)
         let (key, sourceIsLow) = FlowKey.make(source: p.sourceEndpoint, destination: p.destinationEndpoint,
                                               transport: IPProtocolNumber.tcp)
         let dir = sourceIsLow ? 0 : 1
@@ -359,6 +359,13 @@ public final class TCPReassembler {
     /// longer than the timeout are closed, at the same cadence as when packets arrive.
     public func advanceClock<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
         if now >= lastSweep &+ 10 { sweep(now: now, sink: sink) }
+    }
+
+    /// Sweeps when ten seconds of capture time have passed since the last sweep, or the clock went back. Calling it
+    /// again at the same time does nothing.
+    @inline(__always)
+    private func sweepIfDue<Sink: TCPStreamSink>(now: Int64, sink: Sink) {
+        if now >= lastSweep &+ 10 || now < lastSweep { sweep(now: now, sink: sink) }
     }
 
     /// Closes flows idle for longer than the timeout.
