@@ -28,10 +28,16 @@ public final class FingerprintCache {
     @exclusivity(unchecked) private var clientHellos: [Key: (ja3: JA3?, ja4: JA4)] = [:]
     @exclusivity(unchecked) private var serverHellos: [Key: JA3] = [:]
     @exclusivity(unchecked) private var key = Key(bytes: [])
+    /// Where a ClientHello's key is built before it is copied into `key` (whose array, once the dictionary does
+    /// not share it, keeps its capacity): no allocation per hello.
+    @exclusivity(unchecked) private var scratch: UnsafeMutableBufferPointer<UInt8>
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity
+        scratch = .allocate(capacity: 1024)
     }
+
+    deinit { scratch.deallocate() }
 
     /// JA3 (nil for the SSL 2.0 format) and JA4 of `hello`.
     public func clientHello(_ hello: ClientHello, transport: JA4.Transport) -> (ja3: JA3?, ja4: JA4) {
@@ -80,9 +86,15 @@ public final class FingerprintCache {
     /// GREASE values they picked share a shape. Every list is length-prefixed, so two hellos give the same bytes
     /// only when the fingerprints read the same inputs.
     private func buildClientKey(_ h: ClientHello, transport: JA4.Transport) {
-        var bound = 1 + 2 + 2 + 2 * h.cipherSuites.count + 2
+        let ciphers = h.cipherSuiteList
+        var bound = 1 + 2 + 2 + 2 * ciphers.count + 2
         for e in h.extensions { bound += 2 + 4 + e.data.count }
-        key.bytes = [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
+        if bound > scratch.count {
+            scratch.deallocate()
+            scratch = .allocate(capacity: max(bound, 2 * scratch.count))
+        }
+        do {
+            let buf = UnsafeMutableBufferPointer(rebasing: scratch[0..<bound])
             var o = 0
             @inline(__always) func put8(_ v: UInt8) { buf[o] = v; o += 1 }
             @inline(__always) func put16(_ v: UInt16) {
@@ -113,8 +125,8 @@ public final class FingerprintCache {
             case .dtls: put8(2)
             }
             put16(h.legacyVersion)
-            put16(UInt16(truncatingIfNeeded: h.cipherSuites.count))
-            for c in h.cipherSuites { put16Normalised(c) }
+            put16(UInt16(truncatingIfNeeded: ciphers.count))
+            for c in ciphers { put16Normalised(c) }
             put16(UInt16(truncatingIfNeeded: h.extensions.count))
             for e in h.extensions {
                 put16Normalised(e.type)
@@ -130,7 +142,8 @@ public final class FingerprintCache {
                 }
             }
             precondition(o <= bound, "fingerprint key bound")
-            written = o
+            key.bytes.removeAll(keepingCapacity: true)
+            key.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<o]))
         }
     }
 }

@@ -18,10 +18,10 @@ public struct JA3: Sendable, Equatable {
     /// JA3 of a ClientHello; nil for the SSL 2.0 format (no reference computes one).
     public init?(clientHello h: ClientHello) {
         guard !h.isSSLv2Format else { return nil }
-        let ciphers = decimalJoined(h.cipherSuites.filter { !isGREASE($0) })
-        let extensions = decimalJoined(h.extensionTypes.filter { !isGREASE($0) })
-        let groups = decimalJoined(h.supportedGroups.filter { !isGREASE($0) })
-        let formats = decimalJoined(h.ecPointFormats)
+        let ciphers = decimalJoined(h.cipherSuiteList.filter { !isGREASE($0) })
+        let extensions = decimalJoined(h.extensions.map(\.type).filter { !isGREASE($0) })
+        let groups = decimalJoined(h.supportedGroupList.filter { !isGREASE($0) })
+        let formats = decimalJoined(Array(h.ecPointFormatBytes))
         self.init(string: "\(h.legacyVersion),\(ciphers),\(extensions),\(groups),\(formats)")
     }
 

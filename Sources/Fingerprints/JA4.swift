@@ -21,13 +21,13 @@ public struct JA4: Sendable, Equatable {
     static let emptyHash = "000000000000"
 
     public init(clientHello h: ClientHello, transport: Transport) {
-        let ciphers = h.cipherSuites.filter { !isGREASE($0) }
-        let extensions = h.extensionTypes.filter { !isGREASE($0) }
-        let sigalgs = h.signatureAlgorithms.filter { !isGREASE($0) }
+        let ciphers = h.cipherSuiteList.filter { !isGREASE($0) }
+        let extensions = h.extensions.map(\.type).filter { !isGREASE($0) }
+        let sigalgs = h.signatureAlgorithmList.filter { !isGREASE($0) }
         let version = ja4VersionCode(h.highestOfferedVersion)
         let sni = h.has(ExtensionType.serverName) ? "d" : "i"
         let a = transport.rawValue + version + sni + JA4.twoDigits(ciphers.count) + JA4.twoDigits(extensions.count)
-            + JA4.alpnCode(h.alpnProtocols.first)
+            + JA4.alpnCode(h.alpnProtocolNames.first { _ in true })
         prefix = a
 
         let cipherSorted = hex4Joined(ciphers.sorted())
@@ -61,13 +61,13 @@ public struct JA4: Sendable, Equatable {
     /// First and last character of the first ALPN value; `00` when absent or empty; a one-character value is
     /// used twice; if the first or last byte is not an ASCII letter or digit, the first and last hex digit of the
     /// value's hex form instead.
-    static func alpnCode(_ value: [UInt8]?) -> String {
+    static func alpnCode(_ value: ArraySlice<UInt8>?) -> String {
         guard let value, let first = value.first, let last = value.last else { return "00" }
         func alnum(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) }
         if alnum(first) && alnum(last) {
             return String(UnicodeScalar(first)) + String(UnicodeScalar(last))
         }
-        let hex = Digest.hex(value)
+        let hex = Digest.hex(Array(value))
         return String(hex.first!) + String(hex.last!)  // value is non-empty, so hex has at least two digits
     }
 }

@@ -209,14 +209,15 @@ public final class CaptureAnalyzer {
 
     func count(_ name: String) { counters[name, default: 0] += 1 }
 
-    func emitClientHello(_ hello: ClientHello, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
+    /// `sni` is `hello.serverName`, read once by the caller.
+    func emitClientHello(_ hello: ClientHello, sni: String?, recordVersion: UInt16, flow: TCPFlow, direction: Int, index: Int) {
         summary.clientHellos += 1
         let ctx = context(flow: flow, direction: direction)
         let (ja3, ja4) = fingerprints.clientHello(hello, transport: .tcp)
         let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
-                                     recordVersion: recordVersion, hello: hello, ja3: ja3, ja4: ja4, quicVersion: nil)
+                                     recordVersion: recordVersion, hello: hello, sni: sni, ja3: ja3, ja4: ja4, quicVersion: nil)
         sink.handle(.clientHello(event))
-        if index == 1, let sni = hello.serverName { responderContact(host: sni, via: "tls_sni", context: ctx) }
+        if index == 1, let sni { responderContact(host: sni, via: "tls_sni", context: ctx) }
     }
 
     /// A hidden contact with a catalogue host (TLS SNI, DNS query): reported with low confidence.

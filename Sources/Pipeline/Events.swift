@@ -98,9 +98,23 @@ public struct ClientHelloEvent: Sendable {
     public var ja3: JA3?
     public var ja4: JA4
     public var quicVersion: UInt32?
+    /// The hello's server_name (`hello.serverName`), read once when the event is made.
+    public var sni: String?
+
+    init(context: EventContext, index: Int, protocolName: String, recordVersion: UInt16, hello: ClientHello,
+         sni: String?, ja3: JA3?, ja4: JA4, quicVersion: UInt32?) {
+        self.context = context
+        self.index = index
+        self.protocolName = protocolName
+        self.recordVersion = recordVersion
+        self.hello = hello
+        self.sni = sni
+        self.ja3 = ja3
+        self.ja4 = ja4
+        self.quicVersion = quicVersion
+    }
 
     public var tlsVersion: String { String(ja4.prefix.dropFirst().prefix(2)) }
-    public var sni: String? { hello.serverName }
 
     public func write(to w: inout JSONWriter) {
         w.beginObject()
@@ -113,14 +127,14 @@ public struct ClientHelloEvent: Sendable {
         w.field("legacy_version", Int(hello.legacyVersion))
         w.field("tls_version", tlsVersion)
         w.field("sni", sni)
-        w.field("alpn", strings: hello.alpnProtocols.map { String(decoding: $0, as: UTF8.self) })
-        if hello.isSSLv2Format { w.field("cipher_suites", ints: hello.sslv2CipherSpecs) } else { w.field("cipher_suites", ints: hello.cipherSuites) }
+        w.field("alpn", utf8Strings: hello.alpnProtocolNames)
+        if hello.isSSLv2Format { w.field("cipher_suites", ints: hello.sslv2CipherSpecs) } else { w.field("cipher_suites", ints: hello.cipherSuiteList) }
         w.field("extensions", ints: hello.extensions.lazy.map(\.type))
-        w.field("supported_groups", ints: hello.supportedGroups)
-        w.field("ec_point_formats", ints: hello.ecPointFormats)
-        w.field("signature_algorithms", ints: hello.signatureAlgorithms)
-        w.field("supported_versions", ints: hello.supportedVersions)
-        w.field("key_share_groups", ints: hello.keyShareGroups)
+        w.field("supported_groups", ints: hello.supportedGroupList)
+        w.field("ec_point_formats", ints: hello.ecPointFormatBytes)
+        w.field("signature_algorithms", ints: hello.signatureAlgorithmList)
+        w.field("supported_versions", ints: hello.supportedVersionList)
+        w.field("key_share_groups", ints: hello.keyShareGroupList)
         let sr = hello.statusRequest
         w.key("status_request")
         w.beginObject()

@@ -347,6 +347,29 @@ public struct JSONWriter {
         endArray()
     }
 
+    /// Writes bytes from a packet as a string: as `String(decoding: bytes, as: UTF8.self)` would give them (invalid
+    /// UTF-8 replaced by U+FFFD), escaped. Plain ASCII, the usual case, is escaped straight from the bytes.
+    public mutating func string(utf8 bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { u in
+            var ascii = true
+            for c in u where c >= 0x80 { ascii = false; break }
+            guard ascii else { string(String(decoding: u, as: UTF8.self)); return }
+            let b = buffer
+            valueStart(b)
+            b.put(UInt8(ascii: "\""))
+            appendEscaped(u, b)
+            b.put(UInt8(ascii: "\""))
+        }
+    }
+
+    /// An array of strings made from packet bytes, each as `string(utf8:)` writes it.
+    public mutating func field<S: Sequence>(_ name: StaticString, utf8Strings: S) where S.Element == ArraySlice<UInt8> {
+        key(name)
+        beginArray()
+        for v in utf8Strings { string(utf8: v) }
+        endArray()
+    }
+
     /// Appends a JSON value already encoded (trusted, produced by this writer).
     public mutating func raw(_ encoded: [UInt8]) {
         let b = buffer

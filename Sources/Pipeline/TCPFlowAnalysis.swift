@@ -214,7 +214,7 @@ extension CaptureAnalyzer: TCPStreamSink {
                 if let hello = try? ClientHello.parseSSLv2(message: message) {
                     state.clientDirection = state.clientDirection ?? index
                     state.clientHellos += 1
-                    emitClientHello(hello, recordVersion: 0x0002, flow: flow, direction: index, index: state.clientHellos)
+                    emitClientHello(hello, sni: nil, recordVersion: 0x0002, flow: flow, direction: index, index: state.clientHellos)
                 } else {
                     count(PipelineCounter.tlsClientHelloMalformed)
                     stop = true
@@ -256,11 +256,12 @@ extension CaptureAnalyzer: TCPStreamSink {
             }
             if state.clientDirection == nil { state.clientDirection = index }
             state.clientHellos += 1
+            let sni = hello.serverName
             if state.clientHellos == 1 {
-                state.handshake.sni = hello.serverName
+                state.handshake.sni = sni
                 state.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
             }
-            emitClientHello(hello, recordVersion: recordVersion, flow: flow, direction: index, index: state.clientHellos)
+            emitClientHello(hello, sni: sni, recordVersion: recordVersion, flow: flow, direction: index, index: state.clientHellos)
             return false
         case HandshakeType.serverHello:
             guard let hello = try? ServerHello(body: body) else {

@@ -77,15 +77,16 @@ extension CaptureAnalyzer {
                 return
             }
             info.clientHellos += 1
+            let sni = hello.serverName
             if info.clientHellos == 1 {
-                info.handshake.sni = hello.serverName
+                info.handshake.sni = sni
                 info.handshake.clientOfferedStatusRequest = hello.statusRequest != nil || hello.offersStatusRequestV2
             }
             summary.clientHellos += 1
             let (ja3, ja4) = fingerprints.clientHello(hello, transport: isDTLS ? .dtls : .quic)
             sink.handle(.clientHello(ClientHelloEvent(
                 context: context, index: info.clientHellos, protocolName: protocolName, recordVersion: recordVersion,
-                hello: hello, ja3: ja3, ja4: ja4, quicVersion: quicVersion)))
+                hello: hello, sni: sni, ja3: ja3, ja4: ja4, quicVersion: quicVersion)))
         } else {
             guard let hello = try? ServerHello(body: body) else {
                 count(PipelineCounter.tlsServerHelloMalformed)

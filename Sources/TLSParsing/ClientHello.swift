@@ -16,49 +16,92 @@
 /// `isSSLv2Format`: its 3-byte CIPHER-SPECs are kept in `sslv2CipherSpecs` and, like the reference tools,
 /// not counted as TLS cipher suites.
 public struct ClientHello: Sendable, Equatable {
+    /// The bytes the hello was parsed from (the handshake body, or the SSL 2.0 message), shared with the caller:
+    /// the random, the lists and every extension's data are read from them in place, not copied.
+    @usableFromInline private(set) var storage: [UInt8]
     public var legacyVersion: UInt16
-    public var random: [UInt8]
+    @usableFromInline private(set) var randomRange: Range<Int>
     public var sessionIDLength: Int
     /// DTLS cookie length (nil for TLS).
     public var cookieLength: Int?
-    public var cipherSuites: [UInt16]
-    public var compressionMethods: [UInt8]
+    /// Where `cipher_suites` lies in `storage` (an even number of bytes).
+    @usableFromInline private(set) var cipherSuiteRange: Range<Int>
+    @usableFromInline private(set) var compressionRange: Range<Int>
     /// False when the hello ends after the compression methods (no extensions block at all).
     public var extensionsPresent: Bool
-    /// Extensions in wire order, GREASE kept.
+    /// Extensions in wire order, GREASE kept; each one's `data` is a slice of the hello's bytes.
     public var extensions: [TLSExtension]
     public var isSSLv2Format: Bool
     public var sslv2CipherSpecs: [UInt32]
 
+    /// The 32-byte random (the challenge of an SSL 2.0-format hello).
+    public var random: [UInt8] {
+        get { Array(storage[randomRange]) }
+        set { randomRange = appendToStorage(newValue) }
+    }
+    /// cipher_suites in wire order, GREASE kept (empty for the SSL 2.0 format).
+    public var cipherSuites: [UInt16] {
+        get { Array(cipherSuiteList) }
+        set { cipherSuiteRange = appendToStorage(newValue.flatMap { [UInt8(truncatingIfNeeded: $0 >> 8), UInt8(truncatingIfNeeded: $0)] }) }
+    }
+    /// cipher_suites read in place.
+    @inlinable public var cipherSuiteList: TLSUInt16List { TLSUInt16List(storage[cipherSuiteRange]) }
+    public var compressionMethods: [UInt8] {
+        get { Array(storage[compressionRange]) }
+        set { compressionRange = appendToStorage(newValue) }
+    }
+
+    /// A field set after parsing gets new bytes at the end of the storage; the other fields' ranges, and the
+    /// extensions (whose slices keep the bytes they were made from), stay as they are.
+    private mutating func appendToStorage(_ bytes: [UInt8]) -> Range<Int> {
+        let start = storage.count
+        storage.append(contentsOf: bytes)
+        return start..<storage.count
+    }
+
+    /// Two hellos are equal when every field they were parsed into is, whatever bytes they were read from.
+    public static func == (a: ClientHello, b: ClientHello) -> Bool {
+        a.legacyVersion == b.legacyVersion && a.storage[a.randomRange] == b.storage[b.randomRange]
+            && a.sessionIDLength == b.sessionIDLength && a.cookieLength == b.cookieLength
+            && a.storage[a.cipherSuiteRange] == b.storage[b.cipherSuiteRange]
+            && a.storage[a.compressionRange] == b.storage[b.compressionRange]
+            && a.extensionsPresent == b.extensionsPresent && a.extensions == b.extensions
+            && a.isSSLv2Format == b.isSSLv2Format && a.sslv2CipherSpecs == b.sslv2CipherSpecs
+    }
+
     // MARK: Parsing
 
-    /// Parses a ClientHello handshake body (the bytes after the 4-byte handshake header).
+    /// Parses a ClientHello handshake body (the bytes after the 4-byte handshake header). The hello keeps `body`
+    /// (an array shares its storage) and reads its fields from it.
     public init(body: [UInt8], isDTLS: Bool = false) throws(TLSParseError) {
         var result: Result<ClientHello, TLSParseError> = .failure(.truncated("client_hello"))
         body.withUnsafeBytes { raw in
-            result = Result { () throws(TLSParseError) -> ClientHello in try ClientHello.parse(raw, isDTLS: isDTLS) }
+            result = Result { () throws(TLSParseError) -> ClientHello in try ClientHello.parse(raw, storage: body, isDTLS: isDTLS) }
         }
         self = try result.get()
     }
 
-    init(legacyVersion: UInt16, random: [UInt8], sessionIDLength: Int, cookieLength: Int?, cipherSuites: [UInt16],
-         compressionMethods: [UInt8], extensionsPresent: Bool, extensions: [TLSExtension], isSSLv2Format: Bool,
-         sslv2CipherSpecs: [UInt32]) {
+    init(storage: [UInt8], legacyVersion: UInt16, randomRange: Range<Int>, sessionIDLength: Int, cookieLength: Int?,
+         cipherSuiteRange: Range<Int>, compressionRange: Range<Int>, extensionsPresent: Bool, extensions: [TLSExtension],
+         isSSLv2Format: Bool, sslv2CipherSpecs: [UInt32]) {
+        self.storage = storage
         self.legacyVersion = legacyVersion
-        self.random = random
+        self.randomRange = randomRange
         self.sessionIDLength = sessionIDLength
         self.cookieLength = cookieLength
-        self.cipherSuites = cipherSuites
-        self.compressionMethods = compressionMethods
+        self.cipherSuiteRange = cipherSuiteRange
+        self.compressionRange = compressionRange
         self.extensionsPresent = extensionsPresent
         self.extensions = extensions
         self.isSSLv2Format = isSSLv2Format
         self.sslv2CipherSpecs = sslv2CipherSpecs
     }
 
-    static func parse(_ raw: UnsafeRawBufferPointer, isDTLS: Bool) throws(TLSParseError) -> ClientHello {
+    /// `raw` is `storage`'s bytes: offsets into one are offsets into the other.
+    static func parse(_ raw: UnsafeRawBufferPointer, storage: [UInt8], isDTLS: Bool) throws(TLSParseError) -> ClientHello {
         var c = ByteCursorLite(raw)
-        guard let version = c.u16(), let random = c.bytes(32) else { throw .truncated("client_hello") }
+        guard let version = c.u16(), c.skip(32) else { throw .truncated("client_hello") }
+        let randomRange = 2..<34
         guard let sidLen = c.u8(), c.skip(Int(sidLen)) else { throw .invalidLength("session_id") }
         var cookieLength: Int?
         if isDTLS {
@@ -66,14 +109,14 @@ public struct ClientHello: Sendable, Equatable {
             cookieLength = Int(cl)
         }
         guard let csLen = c.u16(), Int(csLen) <= c.remaining, csLen % 2 == 0 else { throw .invalidLength("cipher_suites") }
-        var ciphers: [UInt16] = []
-        ciphers.reserveCapacity(Int(csLen) / 2)
-        for _ in 0..<(Int(csLen) / 2) { ciphers.append(c.u16()!) }  // length checked above
-        guard let cmLen = c.u8(), let compression = c.bytes(Int(cmLen)) else { throw .invalidLength("compression_methods") }
-        let (present, extensions) = try c.extensionBlock()
-        return ClientHello(legacyVersion: version, random: random, sessionIDLength: Int(sidLen), cookieLength: cookieLength,
-                           cipherSuites: ciphers, compressionMethods: compression, extensionsPresent: present,
-                           extensions: extensions, isSSLv2Format: false, sslv2CipherSpecs: [])
+        let cipherSuiteRange = c.o..<(c.o + Int(csLen))
+        _ = c.skip(Int(csLen))  // length checked above
+        guard let cmLen = c.u8(), c.skip(Int(cmLen)) else { throw .invalidLength("compression_methods") }
+        let compressionRange = (c.o - Int(cmLen))..<c.o
+        let (present, extensions) = try c.extensionBlock(in: storage)
+        return ClientHello(storage: storage, legacyVersion: version, randomRange: randomRange, sessionIDLength: Int(sidLen),
+                           cookieLength: cookieLength, cipherSuiteRange: cipherSuiteRange, compressionRange: compressionRange,
+                           extensionsPresent: present, extensions: extensions, isSSLv2Format: false, sslv2CipherSpecs: [])
     }
 
     /// Parses an SSL 2.0-format CLIENT-HELLO message body (after the 2- or 3-byte record header):
@@ -95,10 +138,10 @@ public struct ClientHello: Sendable, Equatable {
                     specs.append(UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2]))
                 }
                 _ = c.skip(Int(sidLen))
-                let challenge = c.bytes(Int(chLen)) ?? []
-                return ClientHello(legacyVersion: version, random: challenge, sessionIDLength: Int(sidLen), cookieLength: nil,
-                                   cipherSuites: [], compressionMethods: [], extensionsPresent: false, extensions: [],
-                                   isSSLv2Format: true, sslv2CipherSpecs: specs)
+                let challenge = c.o..<(c.o + Int(chLen))  // length checked above
+                return ClientHello(storage: message, legacyVersion: version, randomRange: challenge, sessionIDLength: Int(sidLen),
+                                   cookieLength: nil, cipherSuiteRange: 0..<0, compressionRange: 0..<0, extensionsPresent: false,
+                                   extensions: [], isSSLv2Format: true, sslv2CipherSpecs: specs)
             }
         }
         return try out.get()
@@ -127,59 +170,55 @@ public struct ClientHello: Sendable, Equatable {
     }
 
     /// ALPN protocol names in order (RFC 7301 §3.1), as raw bytes.
-    public var alpnProtocols: [[UInt8]] {
-        guard let ext = firstExtension(ExtensionType.applicationLayerProtocolNegotiation) else { return [] }
-        return ext.data.withCursor { c in
-            guard let listLen = c.u16(), Int(listLen) <= c.remaining else { return [] }
-            var out: [[UInt8]] = []
-            let end = c.o + Int(listLen)
-            while c.o < end {
-                guard let len = c.u8(), c.o + Int(len) <= end, let name = c.bytes(Int(len)) else { break }
-                out.append(name)
-            }
-            return out
-        }
+    public var alpnProtocols: [[UInt8]] { alpnProtocolNames.map { Array($0) } }
+
+    /// ALPN protocol names in order, read in place: `ProtocolName protocol_name_list<2..2^16-1>`, each
+    /// `opaque ProtocolName<1..2^8-1>`. Ends at the first name that does not fit the list.
+    public var alpnProtocolNames: ALPNProtocolNames {
+        guard let ext = firstExtension(ExtensionType.applicationLayerProtocolNegotiation) else { return ALPNProtocolNames(list: [][...]) }
+        let d = ext.data
+        guard d.count >= 2 else { return ALPNProtocolNames(list: [][...]) }
+        let listLen = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
+        guard listLen <= d.count - 2 else { return ALPNProtocolNames(list: [][...]) }
+        return ALPNProtocolNames(list: d[(d.startIndex + 2)..<(d.startIndex + 2 + listLen)])
     }
 
     /// supported_groups (RFC 8446 §4.2.7), wire order.
-    public var supportedGroups: [UInt16] { list16(ExtensionType.supportedGroups) }
+    public var supportedGroups: [UInt16] { Array(supportedGroupList) }
+    /// supported_groups read in place (empty when absent or its length is wrong).
+    public var supportedGroupList: TLSUInt16List { list16(ExtensionType.supportedGroups) }
 
     /// signature_algorithms (RFC 8446 §4.2.3), wire order. Only extension 13, never signature_algorithms_cert.
-    public var signatureAlgorithms: [UInt16] { list16(ExtensionType.signatureAlgorithms) }
+    public var signatureAlgorithms: [UInt16] { Array(signatureAlgorithmList) }
+    /// signature_algorithms read in place (empty when absent or its length is wrong).
+    public var signatureAlgorithmList: TLSUInt16List { list16(ExtensionType.signatureAlgorithms) }
 
     /// ec_point_formats (RFC 8422 §5.1.2).
-    public var ecPointFormats: [UInt8] {
-        guard let ext = firstExtension(ExtensionType.ecPointFormats) else { return [] }
-        return ext.data.withCursor { c in
-            guard let len = c.u8(), let v = c.bytes(Int(len)) else { return [] }
-            return v
-        }
+    public var ecPointFormats: [UInt8] { Array(ecPointFormatBytes) }
+    /// ec_point_formats read in place: `ECPointFormat ec_point_format_list<1..2^8-1>` (empty when absent or cut).
+    public var ecPointFormatBytes: ArraySlice<UInt8> {
+        guard let d = firstExtension(ExtensionType.ecPointFormats)?.data, let len = d.first,
+              Int(len) <= d.count - 1 else { return [][...] }
+        return d[(d.startIndex + 1)..<(d.startIndex + 1 + Int(len))]
     }
 
     /// supported_versions of a ClientHello (RFC 8446 §4.2.1): `ProtocolVersion versions<2..254>`.
-    public var supportedVersions: [UInt16] {
-        guard let ext = firstExtension(ExtensionType.supportedVersions) else { return [] }
-        return ext.data.withCursor { c in
-            guard let len = c.u8(), Int(len) <= c.remaining else { return [] }
-            var out: [UInt16] = []
-            for _ in 0..<(Int(len) / 2) { if let v = c.u16() { out.append(v) } }
-            return out
-        }
+    public var supportedVersions: [UInt16] { Array(supportedVersionList) }
+    /// supported_versions read in place (a trailing odd byte is not a version; empty when absent or too long).
+    public var supportedVersionList: TLSUInt16List {
+        guard let d = firstExtension(ExtensionType.supportedVersions)?.data, let len = d.first,
+              Int(len) <= d.count - 1 else { return TLSUInt16List([][...]) }
+        return TLSUInt16List(d[(d.startIndex + 1)..<(d.startIndex + 1 + (Int(len) & ~1))])
     }
 
     /// Groups of the key_share entries (RFC 8446 §4.2.8 `KeyShareClientHello`).
-    public var keyShareGroups: [UInt16] {
-        guard let ext = firstExtension(ExtensionType.keyShare) else { return [] }
-        return ext.data.withCursor { c in
-            guard let len = c.u16(), Int(len) <= c.remaining else { return [] }
-            let end = c.o + Int(len)
-            var out: [UInt16] = []
-            while c.o + 4 <= end {
-                guard let group = c.u16(), let klen = c.u16(), c.skip(Int(klen)) else { break }
-                out.append(group)
-            }
-            return out
-        }
+    public var keyShareGroups: [UInt16] { Array(keyShareGroupList) }
+    /// Groups of the key_share entries, read in place.
+    public var keyShareGroupList: KeyShareGroups {
+        guard let d = firstExtension(ExtensionType.keyShare)?.data, d.count >= 2 else { return KeyShareGroups(data: [][...], listLength: 0) }
+        let len = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
+        guard len <= d.count - 2 else { return KeyShareGroups(data: [][...], listLength: 0) }
+        return KeyShareGroups(data: d[(d.startIndex + 2)...], listLength: len)
     }
 
     /// The status_request extension (RFC 6066 §8), with its index in the extension list as sent.
@@ -212,14 +251,18 @@ public struct ClientHello: Sendable, Equatable {
     /// The version the client offers at most: the highest non-GREASE supported_versions value, else legacy_version.
     public var highestOfferedVersion: UInt16 {
         var best: UInt16?
-        for v in supportedVersions where !isGREASE(v) {
+        for v in supportedVersionList where !isGREASE(v) {
             if best == nil || isLaterVersion(v, than: best!) { best = v }
         }
         return best ?? legacyVersion
     }
 
-    private func list16(_ type: UInt16) -> [UInt16] {
-        guard let ext = firstExtension(type) else { return [] }
-        return ext.data.withCursor { $0.u16List16() ?? [] }
+    /// A 16-bit-length-prefixed list of 16-bit values in extension `type`: empty when absent, when the length
+    /// runs past the extension or is odd.
+    private func list16(_ type: UInt16) -> TLSUInt16List {
+        guard let d = firstExtension(type)?.data, d.count >= 2 else { return TLSUInt16List([][...]) }
+        let len = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
+        guard len <= d.count - 2, len % 2 == 0 else { return TLSUInt16List([][...]) }
+        return TLSUInt16List(d[(d.startIndex + 2)..<(d.startIndex + 2 + len)])
     }
 }

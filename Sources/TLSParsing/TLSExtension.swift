@@ -7,8 +7,8 @@
 /// } Extension;
 /// ```
 ///
-/// A parsed hello's extensions share one copy of its extensions block: `data` is a slice of it (indices are those
-/// of the block, so read it from `startIndex`), not an array of its own per extension.
+/// A parsed hello's extensions share the bytes it was parsed from: `data` is a slice of them (indices are those of
+/// the hello's bytes, so read it from `startIndex`), not an array of its own per extension.
 public struct TLSExtension: Sendable, Equatable {
     public var type: UInt16
     public var data: ArraySlice<UInt8>
@@ -20,6 +20,71 @@ public struct TLSExtension: Sendable, Equatable {
         self.type = type
         self.data = data
     }
+}
+
+/// A list of 16-bit big-endian values read in place (cipher suites, supported_groups, signature_algorithms,
+/// supported_versions): `uint16 values<..>` without its length prefix. Built only from an even number of bytes.
+public struct TLSUInt16List: RandomAccessCollection, Sendable, Equatable {
+    @usableFromInline let bytes: ArraySlice<UInt8>
+
+    @inlinable init(_ bytes: ArraySlice<UInt8>) {
+        precondition(bytes.count % 2 == 0, "TLSUInt16List: odd byte count")
+        self.bytes = bytes
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { bytes.count >> 1 }
+    /// The `i`th value (traps outside `0..<count`, as the slice does).
+    @inlinable public subscript(i: Int) -> UInt16 {
+        let o = bytes.startIndex + 2 * i
+        return UInt16(bytes[o]) << 8 | UInt16(bytes[o + 1])
+    }
+}
+
+/// ALPN protocol names (RFC 7301 §3.1) read in place from `ProtocolName protocol_name_list<2..2^16-1>`, each
+/// `opaque ProtocolName<1..2^8-1>`; the names end at the first one that runs past the list.
+public struct ALPNProtocolNames: Sequence, Sendable {
+    let list: ArraySlice<UInt8>
+
+    public struct Iterator: IteratorProtocol {
+        let list: ArraySlice<UInt8>
+        var o: Int
+        public mutating func next() -> ArraySlice<UInt8>? {
+            guard o < list.endIndex else { return nil }
+            let len = Int(list[o])
+            guard o + 1 + len <= list.endIndex else { o = list.endIndex; return nil }
+            defer { o += 1 + len }
+            return list[(o + 1)..<(o + 1 + len)]
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(list: list, o: list.startIndex) }
+}
+
+/// The groups of a ClientHello's key_share entries (RFC 8446 §4.2.8), read in place:
+/// `KeyShareEntry client_shares<0..2^16-1>`, each `NamedGroup group; opaque key_exchange<1..2^16-1>`. The groups
+/// end at the first entry whose header does not fit the list or whose key runs past the extension.
+public struct KeyShareGroups: Sequence, Sendable {
+    /// The extension's data after the list length; the list is its first `listLength` bytes.
+    let data: ArraySlice<UInt8>
+    let listLength: Int
+
+    public struct Iterator: IteratorProtocol {
+        let data: ArraySlice<UInt8>
+        let listLength: Int
+        var o = 0
+        public mutating func next() -> UInt16? {
+            guard o + 4 <= listLength else { return nil }
+            let p = data.startIndex + o
+            let group = UInt16(data[p]) << 8 | UInt16(data[p + 1])
+            let keyLength = Int(data[p + 2]) << 8 | Int(data[p + 3])
+            guard o + 4 + keyLength <= data.count else { o = listLength; return nil }
+            o += 4 + keyLength
+            return group
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(data: data, listLength: listLength) }
 }
 
 /// The `status_request` extension of a ClientHello (RFC 6066 §8):
@@ -76,8 +141,9 @@ struct ByteCursorLite {
     }
     mutating func skip(_ n: Int) -> Bool { guard n >= 0, remaining >= n else { return false }; o += n; return true }
     /// The optional extensions block that ends a ClientHello or ServerHello: `Extension extensions<0..2^16-1>`.
-    /// Returns whether the block was present, and the extensions in wire order.
-    mutating func extensionBlock() throws(TLSParseError) -> (present: Bool, extensions: [TLSExtension]) {
+    /// Returns whether the block was present, and the extensions in wire order, each one's data a slice of
+    /// `storage`, whose bytes this cursor reads.
+    mutating func extensionBlock(in storage: [UInt8]) throws(TLSParseError) -> (present: Bool, extensions: [TLSExtension]) {
         guard remaining > 0 else { return (false, []) }
         guard let extLen = u16(), Int(extLen) <= remaining else { throw .invalidLength("extensions") }
         let end = o + Int(extLen)
@@ -90,13 +156,10 @@ struct ByteCursorLite {
             count += 1
         }
         extensions.reserveCapacity(count)
-        // One copy of the block; each extension's data is a slice of it.
-        let blockStart = o
-        let block = Array(UnsafeRawBufferPointer(rebasing: b[o..<end]))
+        precondition(storage.count == b.count, "extension block: cursor and storage differ")
         while o < end {
             guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end else { throw .invalidLength("extension") }
-            let from = o - blockStart
-            extensions.append(TLSExtension(type: type, data: block[from..<(from + Int(len))]))
+            extensions.append(TLSExtension(type: type, data: storage[o..<(o + Int(len))]))
             o += Int(len)
         }
         return (true, extensions)
