@@ -2,6 +2,7 @@ import CaptureInput
 import PacketDecoding
 import TLSParsing
 import Fingerprints
+import CScan
 
 /// Fields every event carries: when, where in which capture, and between which endpoints.
 public struct EventContext: Sendable {
@@ -41,10 +42,22 @@ public struct EventContext: Sendable {
     /// Writes `flowID` at `p` (room for `maximumFlowIDLength`) for a `tcp` or `udp` context: `tcp [2001:db8::1]:443 >
     /// 192.0.2.1:51000` (IPv6 addresses in brackets); returns how many bytes.
     func writeFlowID(to p: UnsafeMutablePointer<UInt8>) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * IPAddress.maximumTextLength) { t in
+            let s = t.baseAddress!, d = s + IPAddress.maximumTextLength
+            return writeFlowID(to: p, sourceText: s, source.address.writeText(to: s), destinationText: d,
+                               destination.address.writeText(to: d))
+        }
+    }
+
+    /// `writeFlowID` with the two addresses' text already written (`sourceLength` bytes at `sourceText`, …).
+    @inline(__always)
+    func writeFlowID(to p: UnsafeMutablePointer<UInt8>, sourceText: UnsafePointer<UInt8>, _ sourceLength: Int,
+                     destinationText: UnsafePointer<UInt8>, _ destinationLength: Int) -> Int {
         var o = 0
-        func ep(_ e: Endpoint) {
+        func ep(_ e: Endpoint, _ text: UnsafePointer<UInt8>, _ n: Int) {
             if e.address.isIPv6 { p[o] = UInt8(ascii: "["); o += 1 }
-            o += e.address.writeText(to: p + o)
+            hs_copy(p + o, text, n)
+            o += n
             if e.address.isIPv6 { p[o] = UInt8(ascii: "]"); o += 1 }
             p[o] = UInt8(ascii: ":"); o += 1
             o += writeDecimal(Int64(e.port), to: p + o)
@@ -54,35 +67,45 @@ public struct EventContext: Sendable {
         p[2] = UInt8(ascii: "p")
         p[3] = UInt8(ascii: " ")
         o = 4
-        ep(source)
+        ep(source, sourceText, sourceLength)
         p[o] = UInt8(ascii: " "); p[o + 1] = UInt8(ascii: ">"); p[o + 2] = UInt8(ascii: " ")
         o += 3
-        ep(destination)
+        ep(destination, destinationText, destinationLength)
         return o
     }
 
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
 
-    /// The members every event starts with: type, time, capture, frame, endpoints, transport and flow id.
-    func write(type: String, to w: inout JSONWriter) {
-        w.field("type", type)
+    /// The members every event starts with: type, time, capture, frame, endpoints, transport and flow id. Each
+    /// address is formatted once, for its own member and for the flow id.
+    func write(type: StaticString, to w: inout JSONWriter) {
+        w.field("type", plain: type)
         w.field("ts", seconds: seconds, nanoseconds: nanoseconds)
         w.field("capture", capture)
         w.field("frame", frame)
-        w.field("src_ip", address: source.address)
-        w.field("src_port", Int(source.port))
-        w.field("dst_ip", address: destination.address)
-        w.field("dst_port", Int(destination.port))
-        w.field("transport", transport)
-        writeFlow(to: &w)
-    }
-
-    /// Writes `"flow": flowID`. The transport is always `tcp` or `udp`, so nothing in it needs escaping; any
-    /// other value is written through the escaping path.
-    func writeFlow(to w: inout JSONWriter) {
-        guard transport == "tcp" || transport == "udp" else { w.field("flow", flowID); return }
-        w.key("flow")
-        w.plainString(maximumLength: Self.maximumFlowIDLength) { writeFlowID(to: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * IPAddress.maximumTextLength) { t in
+            let s = t.baseAddress!, d = s + IPAddress.maximumTextLength
+            let sn = source.address.writeText(to: s)
+            let dn = destination.address.writeText(to: d)
+            w.key("src_ip")
+            w.plainString(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, s, sn); return sn }
+            w.field("src_port", Int(source.port))
+            w.key("dst_ip")
+            w.plainString(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, d, dn); return dn }
+            w.field("dst_port", Int(destination.port))
+            // The transport is always `tcp` or `udp`, so nothing in it or the flow id needs escaping; any other
+            // value is written through the escaping path.
+            guard transport == "tcp" || transport == "udp" else {
+                w.field("transport", transport)
+                w.field("flow", flowID)
+                return
+            }
+            w.field("transport", plain: transport == "tcp" ? "tcp" : "udp")
+            w.key("flow")
+            w.plainString(maximumLength: Self.maximumFlowIDLength) {
+                writeFlowID(to: $0, sourceText: s, sn, destinationText: d, dn)
+            }
+        }
     }
 }
 

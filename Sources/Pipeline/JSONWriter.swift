@@ -49,7 +49,7 @@ final class JSONBytes {
     @inline(__always)
     func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
         guard n > 0 else { return }
-        reserve(n).update(from: p, count: n)
+        hs_copy(reserve(n), p, n)
         count += n
     }
 
@@ -209,7 +209,7 @@ public struct JSONWriter {
                "member name needs escaping")
         let p = b.reserve(n + 3)
         p[0] = UInt8(ascii: "\"")
-        (p + 1).update(from: name.utf8Start, count: n)
+        hs_copy(p + 1, name.utf8Start, n)
         p[n + 1] = UInt8(ascii: "\"")
         p[n + 2] = UInt8(ascii: ":")
         b.count += n + 3
@@ -309,6 +309,16 @@ public struct JSONWriter {
             b.count += o
         }
         endArray()
+    }
+
+    /// A string written in the source (an event type, a transport): plain ASCII with nothing to escape (checked in
+    /// debug builds), copied as it is.
+    public mutating func field(_ name: StaticString, plain value: StaticString) {
+        key(name)
+        let n = value.utf8CodeUnitCount
+        assert(UnsafeBufferPointer(start: value.utf8Start, count: n).allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c },
+               "plain value needs escaping")
+        plainString(maximumLength: n) { hs_copy($0, value.utf8Start, n); return n }
     }
 
     /// An IP address in its text form (`IPAddress.description`), formatted in place.

@@ -81,4 +81,20 @@ struct JSONLongStringTests {
             }
         }
     }
+
+    /// Runs of every length up to 200 bytes are copied whole (the writer copies short runs with fixed-size moves,
+    /// the last one overlapping, and long ones with memcpy), also after an escape, and within an existing line.
+    @Test func runsOfEveryLengthAreCopiedWhole() {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/ ".utf8)
+        for length in 0...200 {
+            let text = String(decoding: (0..<length).map { alphabet[($0 * 7 + length) % alphabet.count] }, as: UTF8.self)
+            var w = JSONWriter()
+            w.beginArray()
+            w.string(text)
+            w.string("\n" + text)
+            w.string(utf8: Array(text.utf8)[...])
+            w.endArray()
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "[\"\(text)\",\"\\n\(text)\",\"\(text)\"]", "length \(length)")
+        }
+    }
 }

@@ -45,4 +45,42 @@ static inline __attribute__((always_inline)) size_t hs_json_plain_prefix(const u
     return n;
 }
 
+/* Copies n bytes from src to dst (which do not overlap) with fixed-size moves, the last one overlapping the one
+ * before: the short runs the JSON writer copies (member names, plain strings, numbers) without a call to memcpy.
+ * Runs longer than 64 bytes go to memcpy. */
+static inline __attribute__((always_inline)) void hs_copy(uint8_t *dst, const uint8_t *src, size_t n) {
+    if (n >= 16) {
+        if (n > 64) { __builtin_memcpy(dst, src, n); return; }
+        size_t i = 0;
+        for (; n - i >= 16; i += 16) __builtin_memcpy(dst + i, src + i, 16);
+        if (i < n) __builtin_memcpy(dst + n - 16, src + n - 16, 16);
+        return;
+    }
+    if (n >= 8) {
+        uint64_t a, b;
+        __builtin_memcpy(&a, src, 8);
+        __builtin_memcpy(&b, src + n - 8, 8);
+        __builtin_memcpy(dst, &a, 8);
+        __builtin_memcpy(dst + n - 8, &b, 8);
+        return;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        __builtin_memcpy(&a, src, 4);
+        __builtin_memcpy(&b, src + n - 4, 4);
+        __builtin_memcpy(dst, &a, 4);
+        __builtin_memcpy(dst + n - 4, &b, 4);
+        return;
+    }
+    if (n >= 2) {
+        uint16_t a, b;
+        __builtin_memcpy(&a, src, 2);
+        __builtin_memcpy(&b, src + n - 2, 2);
+        __builtin_memcpy(dst, &a, 2);
+        __builtin_memcpy(dst + n - 2, &b, 2);
+        return;
+    }
+    if (n == 1) dst[0] = src[0];
+}
+
 #endif
