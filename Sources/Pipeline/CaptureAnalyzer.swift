@@ -59,6 +59,8 @@ public final class CaptureAnalyzer {
             // next and the flow of the next one are prefetched while the current one is processed, so the two
             // cache misses of a lookup overlap the work instead of stalling it. The peek that gives their keys
             // also lets a segment of a flow whose analysis is over be counted without decoding it.
+            // Held here, so the loop does not retain and release it around every call.
+            let reassembler = analyzer.reassembler
             var current = reader.next()
             var next = current == nil ? nil : reader.next()
             var currentPeek = current.flatMap(analyzer.peek)
@@ -66,7 +68,7 @@ public final class CaptureAnalyzer {
             while let packet = current {
                 let afterNext = next == nil ? nil : reader.next()
                 let afterNextPeek = afterNext.flatMap(analyzer.peek)
-                if let nextPeek { analyzer.reassembler.prefetchFlow(hash: nextPeek.hash) }
+                if let nextPeek { reassembler.prefetchFlow(hash: nextPeek.hash) }
                 analyzer.process(packet, peeked: currentPeek)
                 tick()
                 current = next

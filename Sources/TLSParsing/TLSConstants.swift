@@ -1,43 +1,44 @@
 /// TLS record content types (RFC 8446 §5.1 `ContentType`).
 public enum TLSContentType {
-    public static let changeCipherSpec: UInt8 = 20
-    public static let alert: UInt8 = 21
-    public static let handshake: UInt8 = 22
-    public static let applicationData: UInt8 = 23
-    public static let heartbeat: UInt8 = 24
+    @inlinable public static var changeCipherSpec: UInt8 { 20 }
+    @inlinable public static var alert: UInt8 { 21 }
+    @inlinable public static var handshake: UInt8 { 22 }
+    @inlinable public static var applicationData: UInt8 { 23 }
+    @inlinable public static var heartbeat: UInt8 { 24 }
 }
 
 /// Handshake message types (RFC 8446 §4 `HandshakeType`, RFC 6066 §8 `certificate_status`).
 public enum HandshakeType {
-    public static let helloRequest: UInt8 = 0
-    public static let clientHello: UInt8 = 1
-    public static let serverHello: UInt8 = 2
-    public static let helloVerifyRequest: UInt8 = 3
-    public static let newSessionTicket: UInt8 = 4
-    public static let certificate: UInt8 = 11
-    public static let serverKeyExchange: UInt8 = 12
-    public static let certificateRequest: UInt8 = 13
-    public static let serverHelloDone: UInt8 = 14
-    public static let clientKeyExchange: UInt8 = 16
-    public static let finished: UInt8 = 20
-    public static let certificateStatus: UInt8 = 22
+    @inlinable public static var helloRequest: UInt8 { 0 }
+    @inlinable public static var clientHello: UInt8 { 1 }
+    @inlinable public static var serverHello: UInt8 { 2 }
+    @inlinable public static var helloVerifyRequest: UInt8 { 3 }
+    @inlinable public static var newSessionTicket: UInt8 { 4 }
+    @inlinable public static var certificate: UInt8 { 11 }
+    @inlinable public static var serverKeyExchange: UInt8 { 12 }
+    @inlinable public static var certificateRequest: UInt8 { 13 }
+    @inlinable public static var serverHelloDone: UInt8 { 14 }
+    @inlinable public static var clientKeyExchange: UInt8 { 16 }
+    @inlinable public static var finished: UInt8 { 20 }
+    @inlinable public static var certificateStatus: UInt8 { 22 }
 }
 
-/// Extension types helloscope reads (IANA "TLS ExtensionType Values").
+/// Extension types helloscope reads (IANA "TLS ExtensionType Values"). Inlinable, so a module that tests a
+/// value against them compares with constants instead of calling an accessor per comparison.
 public enum ExtensionType {
-    public static let serverName: UInt16 = 0
-    public static let statusRequest: UInt16 = 5
-    public static let supportedGroups: UInt16 = 10
-    public static let ecPointFormats: UInt16 = 11
-    public static let signatureAlgorithms: UInt16 = 13
-    public static let applicationLayerProtocolNegotiation: UInt16 = 16
-    public static let statusRequestV2: UInt16 = 17
-    public static let signedCertificateTimestamp: UInt16 = 18
-    public static let supportedVersions: UInt16 = 43
-    public static let keyShare: UInt16 = 51
-    public static let quicTransportParameters: UInt16 = 57
-    public static let quicTransportParametersDraft: UInt16 = 0xffa5
-    public static let encryptedClientHello: UInt16 = 0xfe0d
+    @inlinable public static var serverName: UInt16 { 0 }
+    @inlinable public static var statusRequest: UInt16 { 5 }
+    @inlinable public static var supportedGroups: UInt16 { 10 }
+    @inlinable public static var ecPointFormats: UInt16 { 11 }
+    @inlinable public static var signatureAlgorithms: UInt16 { 13 }
+    @inlinable public static var applicationLayerProtocolNegotiation: UInt16 { 16 }
+    @inlinable public static var statusRequestV2: UInt16 { 17 }
+    @inlinable public static var signedCertificateTimestamp: UInt16 { 18 }
+    @inlinable public static var supportedVersions: UInt16 { 43 }
+    @inlinable public static var keyShare: UInt16 { 51 }
+    @inlinable public static var quicTransportParameters: UInt16 { 57 }
+    @inlinable public static var quicTransportParametersDraft: UInt16 { 0xffa5 }
+    @inlinable public static var encryptedClientHello: UInt16 { 0xfe0d }
 }
 
 /// GREASE values (RFC 8701): 0x0a0a, 0x1a1a, … 0xfafa.
