@@ -390,18 +390,20 @@ extension CaptureAnalyzer: TCPStreamSink {
 /// Whether bytes start an HTTP/1.x request or response.
 enum HTTPDetection { case request, response, notHTTP, needMoreBytes }
 
-private let httpMethods: [[UInt8]] = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "PATCH ", "TRACE "]
-    .map { Array($0.utf8) }
-private let httpVersionPrefix: [UInt8] = Array("HTTP/1.".utf8)
+/// What starts an HTTP/1 message: a status line (first), or a request line's method.
+private let httpStarts: [StaticString] = ["HTTP/1.", "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ",
+                                           "PATCH ", "TRACE "]
 
+/// Whether the first bytes of a direction start an HTTP/1 response, a request, neither, or cannot tell yet.
 func detectHTTP(_ b: UnsafeRawBufferPointer) -> HTTPDetection {
     var undecided = false
-    for candidate in [httpVersionPrefix] + httpMethods {
-        let n = min(candidate.count, b.count)
+    for (k, candidate) in httpStarts.enumerated() {
+        let c = candidate.utf8Start
+        let n = min(candidate.utf8CodeUnitCount, b.count)
         var match = true
-        for i in 0..<n where b[i] != candidate[i] { match = false; break }
+        for i in 0..<n where b[i] != c[i] { match = false; break }
         if match {
-            if n == candidate.count { return candidate == httpVersionPrefix ? .response : .request }
+            if n == candidate.utf8CodeUnitCount { return k == 0 ? .response : .request }
             undecided = true
         }
     }
