@@ -93,57 +93,66 @@ public final class FingerprintCache {
             scratch.deallocate()
             scratch = .allocate(capacity: max(bound, 2 * scratch.count))
         }
-        do {
-            let buf = UnsafeMutableBufferPointer(rebasing: scratch[0..<bound])
-            var o = 0
-            @inline(__always) func put8(_ v: UInt8) { buf[o] = v; o += 1 }
-            @inline(__always) func put16(_ v: UInt16) {
-                buf[o] = UInt8(truncatingIfNeeded: v >> 8)
-                buf[o + 1] = UInt8(truncatingIfNeeded: v)
-                o += 2
-            }
-            @inline(__always) func put16Normalised(_ v: UInt16) { put16(isGREASE(v) ? 0x0a0a : v) }
-            /// Extension data, length-prefixed; from offset `start` on, the 16-bit words (the list the fingerprint
-            /// reads, at those offsets) with GREASE values normalised.
-            func putData(_ data: ArraySlice<UInt8>, wordsFrom start: Int?) {
-                put16(UInt16(truncatingIfNeeded: data.count))
-                put16(UInt16(truncatingIfNeeded: data.count >> 16))
-                data.withUnsafeBufferPointer { d in
-                    let plain = start.map { min($0, d.count) } ?? d.count
-                    for k in 0..<plain { put8(d[k]) }
-                    var k = plain
-                    while k + 1 < d.count {
-                        put16Normalised(UInt16(d[k]) << 8 | UInt16(d[k + 1]))
-                        k += 2
-                    }
-                    if k < d.count { put8(d[k]) }
-                }
-            }
-            switch transport {
-            case .tcp: put8(0)
-            case .quic: put8(1)
-            case .dtls: put8(2)
-            }
-            put16(h.legacyVersion)
-            put16(UInt16(truncatingIfNeeded: ciphers.count))
-            for c in ciphers { put16Normalised(c) }
-            put16(UInt16(truncatingIfNeeded: h.extensions.count))
-            for e in h.extensions {
-                put16Normalised(e.type)
-                switch e.type {
-                case ExtensionType.applicationLayerProtocolNegotiation, ExtensionType.ecPointFormats:
-                    putData(e.data, wordsFrom: nil)
-                case ExtensionType.supportedVersions:
-                    putData(e.data, wordsFrom: 1)  // u8 length, then versions
-                case ExtensionType.signatureAlgorithms, ExtensionType.supportedGroups:
-                    putData(e.data, wordsFrom: 2)  // u16 length, then values
-                default:
-                    break
-                }
-            }
-            precondition(o <= bound, "fingerprint key bound")
-            key.bytes.removeAll(keepingCapacity: true)
-            key.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<o]))
+        var w = KeyWriter(p: scratch.baseAddress!)
+        switch transport {
+        case .tcp: w.u8(0)
+        case .quic: w.u8(1)
+        case .dtls: w.u8(2)
         }
+        w.u16(h.legacyVersion)
+        w.u16(UInt16(truncatingIfNeeded: ciphers.count))
+        ciphers.withUnsafeBigEndianBytes { w.words($0, from: 0) }
+        w.u16(UInt16(truncatingIfNeeded: h.extensions.count))
+        for e in h.extensions {
+            w.u16Normalised(e.type)
+            let wordsFrom: Int
+            switch e.type {
+            case ExtensionType.applicationLayerProtocolNegotiation, ExtensionType.ecPointFormats: wordsFrom = Int.max
+            case ExtensionType.supportedVersions: wordsFrom = 1  // u8 length, then versions
+            case ExtensionType.signatureAlgorithms, ExtensionType.supportedGroups: wordsFrom = 2  // u16 length, then values
+            default: continue
+            }
+            e.data.withUnsafeBufferPointer { w.data($0, wordsFrom: wordsFrom) }
+        }
+        precondition(w.o <= bound, "fingerprint key bound")
+        key.bytes.removeAll(keepingCapacity: true)
+        key.bytes.append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress!, count: w.o))
+    }
+}
+
+/// Writes a shape key at a pointer with room for it (the caller computes the bound).
+private struct KeyWriter {
+    let p: UnsafeMutablePointer<UInt8>
+    var o = 0
+
+    @inline(__always) mutating func u8(_ v: UInt8) { p[o] = v; o += 1 }
+
+    @inline(__always) mutating func u16(_ v: UInt16) {
+        p[o] = UInt8(truncatingIfNeeded: v >> 8)
+        p[o + 1] = UInt8(truncatingIfNeeded: v)
+        o += 2
+    }
+
+    /// A 16-bit value, GREASE (RFC 8701) replaced by one placeholder.
+    @inline(__always) mutating func u16Normalised(_ v: UInt16) { u16(isGREASE(v) ? 0x0a0a : v) }
+
+    /// `d` from byte `start` on as big-endian 16-bit words, GREASE normalised; a trailing odd byte as it is.
+    @inline(__always) mutating func words(_ d: UnsafeBufferPointer<UInt8>, from start: Int) {
+        var k = start
+        while k + 1 < d.count {
+            u16Normalised(UInt16(d[k]) << 8 | UInt16(d[k + 1]))
+            k += 2
+        }
+        if k < d.count { u8(d[k]) }
+    }
+
+    /// Extension data, length-prefixed (32 bits); its bytes before `wordsFrom` as they are, the rest as `words`
+    /// (the list the fingerprint reads, at those offsets).
+    @inline(__always) mutating func data(_ d: UnsafeBufferPointer<UInt8>, wordsFrom: Int) {
+        u16(UInt16(truncatingIfNeeded: d.count))
+        u16(UInt16(truncatingIfNeeded: d.count >> 16))
+        let plain = min(wordsFrom, d.count)
+        if plain > 0 { (p + o).update(from: d.baseAddress!, count: plain); o += plain }
+        words(d, from: plain)
     }
 }

@@ -34,6 +34,11 @@ public struct TLSUInt16List: RandomAccessCollection, Sendable, Equatable {
 
     @inlinable public var startIndex: Int { 0 }
     @inlinable public var endIndex: Int { bytes.count >> 1 }
+    /// Calls `body` with the list's bytes: two per value, big-endian.
+    @inlinable public func withUnsafeBigEndianBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+
     /// The `i`th value (traps outside `0..<count`, as the slice does).
     @inlinable public subscript(i: Int) -> UInt16 {
         let o = bytes.startIndex + 2 * i
