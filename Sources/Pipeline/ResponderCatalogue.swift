@@ -2,6 +2,9 @@
 /// say which CA a responder belongs to. Entries `*.example.com` match any subdomain.
 public struct ResponderCatalogue: Sendable {
     private var exact: [String: [ResponderInfo]] = [:]
+    /// The exact entries again, by a hash of the host's bytes (`byteHash`), for the lookup of ASCII names without
+    /// making a string: each bucket holds the hosts (as bytes, to compare) with that hash.
+    private var exactByHash: [UInt64: [(host: [UInt8], entries: [ResponderInfo])]] = [:]
     /// `*.example.com` entries: the suffix `.example.com`, as text and as bytes (for the ASCII lookup).
     private struct Suffix: Sendable {
         var text: String
@@ -12,8 +15,39 @@ public struct ResponderCatalogue: Sendable {
 
     public static let shared = ResponderCatalogue(tsv: bundled)
 
-    /// Lines of `host TAB operator TAB kind`.
+    /// Lines of `host TAB operator TAB kind` (empty lines skipped, fields after the third ignored). The compiled-in
+    /// catalogue is read at the first lookup of a run, so its lines are cut as bytes.
     public init(tsv: String) {
+        var text = tsv
+        let plain = text.withUTF8 { u -> Bool in
+            guard !u.contains(0x0d) else { return false }  // "\r\n" is one Character: the string path keeps its meaning
+            var o = 0
+            while o < u.count {
+                var end = o
+                while end < u.count && u[end] != 0x0a { end += 1 }
+                // Up to three tab-separated fields of the line o..<end.
+                var starts = (o, 0, 0), ends = (end, end, end), fields = 1
+                var k = o
+                while k < end && fields < 4 {
+                    if u[k] == 0x09 {
+                        switch fields {
+                        case 1: ends.0 = k; starts.1 = k + 1
+                        case 2: ends.1 = k; starts.2 = k + 1
+                        default: ends.2 = k
+                        }
+                        fields += 1
+                    }
+                    k += 1
+                }
+                if fields >= 3 {
+                    func field(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self) }
+                    add(host: field(starts.0, ends.0), operator: field(starts.1, ends.1), kind: field(starts.2, ends.2))
+                }
+                o = end + 1
+            }
+            return true
+        }
+        guard !plain else { return }
         for line in tsv.split(separator: "\n") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 3 else { continue }
@@ -22,13 +56,29 @@ public struct ResponderCatalogue: Sendable {
     }
 
     public mutating func add(host: String, operator op: String, kind: String) {
-        let h = host.lowercased()
+        // ASCII (every catalogue host) lower-cased as bytes; anything else as Unicode text.
+        let h = host.utf8.allSatisfy({ $0 < 0x80 })
+            ? String(decoding: host.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 + 0x20 : $0 }, as: UTF8.self) : host.lowercased()
         if h.hasPrefix("*.") {
             let suffix = String(h.dropFirst(1))
             suffixes.append(Suffix(text: suffix, bytes: Array(suffix.utf8), info: ResponderInfo(host: h, operator: op, kind: kind)))
         } else {
-            exact[h, default: []].append(ResponderInfo(host: h, operator: op, kind: kind))
+            let info = ResponderInfo(host: h, operator: op, kind: kind)
+            exact[h, default: []].append(info)
+            let bytes = Array(h.utf8)
+            let hash = bytes.withUnsafeBufferPointer { Self.byteHash($0) }
+            var bucket = exactByHash[hash, default: []]
+            if let i = bucket.firstIndex(where: { $0.host == bytes }) { bucket[i].entries.append(info) } else { bucket.append((bytes, [info])) }
+            exactByHash[hash] = bucket
         }
+    }
+
+    /// FNV-1a over the bytes: spreads the catalogue's few hundred hosts; a lookup compares the bytes after it.
+    @inline(__always)
+    static func byteHash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01b3 }
+        return h
     }
 
     public var count: Int { exact.values.reduce(0) { $0 + $1.count } + suffixes.count }
@@ -45,7 +95,8 @@ public struct ResponderCatalogue: Sendable {
         return lookupGeneral(host, kind: kind)
     }
 
-    private func lookupASCII(_ u: UnsafeBufferPointer<UInt8>, kind: String?) -> ResponderInfo? {
+    /// The lookup of an ASCII name of at most 255 bytes (`lookup` for such a name), without making a string.
+    func lookupASCII(_ u: UnsafeBufferPointer<UInt8>, kind: String? = nil) -> ResponderInfo? {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buf -> ResponderInfo? in
             var n = 0
             var colons = 0, colonAt = -1, bracket = false
@@ -58,9 +109,16 @@ public struct ResponderCatalogue: Sendable {
             if colons == 1 && !bracket { n = colonAt }
             if n > 0 && buf[n - 1] == 0x2e { n -= 1 }
             let h = UnsafeBufferPointer(rebasing: buf[0..<n])
-            if let entries = exact[String(decoding: h, as: UTF8.self)] { return Self.preferred(entries, kind: kind) }
-            let matches = suffixes.filter { $0.bytes.count <= n && h.suffix($0.bytes.count).elementsEqual($0.bytes) }
-            return Self.preferred(matches.map(\.info), kind: kind)
+            if let bucket = exactByHash[Self.byteHash(h)], let hit = bucket.first(where: { $0.host.elementsEqual(h) }) {
+                return Self.preferred(hit.entries, kind: kind)
+            }
+            // The first matching suffix of `kind`, else the first matching one (`preferred` of the matches).
+            var first: ResponderInfo?
+            for s in suffixes where s.bytes.count <= n && h.suffix(s.bytes.count).elementsEqual(s.bytes) {
+                if s.info.kind == kind { return s.info }
+                if first == nil { first = s.info }
+            }
+            return first
         }
     }
 

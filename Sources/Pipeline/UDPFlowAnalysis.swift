@@ -129,18 +129,46 @@ extension CaptureAnalyzer {
     func dnsQuery(_ b: UnsafeRawBufferPointer, source: Endpoint, destination: Endpoint) {
         guard b.count >= 12, b[2] & 0x80 == 0, b.be16(4) >= 1 else { return }  // a query with a question
         count(PipelineCounter.dnsQueries)
+        // The question name's labels joined by dots (at most 64 labels of at most 63 bytes), as bytes: an ASCII name
+        // (as every catalogue host is) is looked up without making strings, which are made only for a match.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64 * 64) { name in
+            var o = 12, n = 0, labels = 0
+            var ascii = true
+            while o < b.count {
+                let len = Int(b[o])
+                if len == 0 { break }
+                guard len < 64, o + 1 + len <= b.count, labels < 64 else { return }  // no compression in a question name
+                if labels > 0 { name[n] = UInt8(ascii: "."); n += 1 }
+                for k in 0..<len {
+                    let c = b[o + 1 + k]
+                    if c >= 0x80 { ascii = false }
+                    name[n + k] = c
+                }
+                n += len
+                labels += 1
+                o += 1 + len
+            }
+            guard labels > 0 else { return }
+            let host = UnsafeBufferPointer(rebasing: name[0..<n])
+            if ascii && n <= 255 && ResponderCatalogue.shared.lookupASCII(host) == nil { return }
+            // A match, or a name the string lookup must judge (non-ASCII bytes, or longer than 255).
+            let text = ascii ? String(decoding: host, as: UTF8.self) : Self.questionName(b)
+            let ctx = EventContext(seconds: currentSeconds, nanoseconds: currentNanoseconds, capture: captureName, frame: currentFrame,
+                                   source: source, destination: destination, transport: "udp")
+            responderContact(host: text, via: "dns", context: ctx)
+        }
+    }
+
+    /// The question name as text: each label decoded as UTF-8 (invalid bytes replaced), joined by dots. The name's
+    /// labels were checked by the caller.
+    static func questionName(_ b: UnsafeRawBufferPointer) -> String {
         var o = 12
         var labels: [String] = []
-        while o < b.count {
+        while o < b.count, b[o] != 0 {
             let len = Int(b[o])
-            if len == 0 { break }
-            guard len < 64, o + 1 + len <= b.count, labels.count < 64 else { return }  // no compression in a question name
             labels.append(String(decoding: b.view(o + 1, len), as: UTF8.self))
             o += 1 + len
         }
-        guard !labels.isEmpty else { return }
-        let ctx = EventContext(seconds: currentSeconds, nanoseconds: currentNanoseconds, capture: captureName, frame: currentFrame,
-                               source: source, destination: destination, transport: "udp")
-        responderContact(host: labels.joined(separator: "."), via: "dns", context: ctx)
+        return labels.joined(separator: ".")
     }
 }

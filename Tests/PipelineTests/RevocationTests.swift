@@ -118,6 +118,54 @@ struct ZeekOCSPBaselines {
         #expect(events.summaries[0].counters["dns_queries"] == 2)
     }
 
+    /// DNS names are looked up as bytes when ASCII; names the byte lookup does not take (non-ASCII bytes, more
+    /// than 255 bytes) go through the string lookup. Only catalogue names are reported, lower-cased.
+    @Test func dnsNamesOfEveryKind() throws {
+        func dns(_ labels: [[UInt8]]) -> [UInt8] {
+            var q: [UInt8] = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+            for label in labels { q.append(UInt8(label.count)); q += label }
+            return q + [0, 0, 1, 0, 1]
+        }
+        func labels(_ name: String) -> [[UInt8]] { name.split(separator: ".").map { Array($0.utf8) } }
+        let long = Array(repeating: Array(repeating: UInt8(ascii: "a"), count: 63), count: 4)
+        let names: [([[UInt8]], String?)] = [
+            (labels("OCSP.DigiCert.COM"), "ocsp.digicert.com"),
+            (labels("ocsp.sca1b.amazontrust.com"), "ocsp.sca1b.amazontrust.com"),  // wildcard entry
+            (labels("crl3.digicert.com"), "crl3.digicert.com"),
+            ([Array("ocsp".utf8), [0xc3, 0xa9], Array("digicert".utf8), Array("com".utf8)], nil),  // non-ASCII label
+            (long + labels("ocsp.sca1b.amazontrust.com"), String(repeating: String(repeating: "a", count: 63) + ".", count: 4) + "ocsp.sca1b.amazontrust.com"),
+            (long + labels("www.example.com"), nil),
+            (labels("digicert.com"), nil),
+            (labels("xocsp.digicert.com"), nil),
+        ]
+        var b = PcapBuilder()
+        for (name, _) in names {
+            b.add(Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 0, 0, 53], proto: 17,
+                                                          Frames.udp(sport: 33333, dport: 53, dns(name)))))
+        }
+        let events = try analyzeBytes(b.bytes)
+        let contacts = events.events.compactMap { if case .responderContact(let e) = $0 { return e } else { return nil } }
+        #expect(contacts.map(\.host) == names.compactMap(\.1))
+        #expect(contacts.allSatisfy { $0.via == "dns" })
+        #expect(events.summaries[0].counters["dns_queries"] == names.count)
+    }
+
+    /// How catalogue lines are read: empty lines skipped, lines of fewer than three fields skipped, fields after
+    /// the third ignored, hosts lower-cased (Unicode too), `*.` entries as suffixes; "\r\n" text read as before.
+    @Test func catalogueLines() {
+        let tsv = "\nA.Example.COM\tOp A\tocsp\textra\nb.example.com\tOp B\n\n*.C.example.com\tOp C\tcrl\nÉ.example.com\tOp E\tocsp\n"
+        let c = ResponderCatalogue(tsv: tsv)
+        #expect(c.count == 3)
+        #expect(c.lookup("a.example.com").map { [$0.host, $0.operator, $0.kind] } == ["a.example.com", "Op A", "ocsp"])
+        #expect(c.lookup("b.example.com") == nil)
+        #expect(c.lookup("x.c.example.com")?.operator == "Op C")
+        #expect(c.lookup("é.example.com")?.operator == "Op E")
+        // With "\r\n" line ends a line's last field runs into the next line, as the string split reads it.
+        let crlf = ResponderCatalogue(tsv: "a.example.com\tOp A\tocsp\r\nb.example.com\tOp B\tcrl\r\n")
+        #expect(crlf.lookup("a.example.com")?.kind == "ocsp\r\nb.example.com")
+        #expect(crlf.lookup("b.example.com") == nil)
+    }
+
     @Test func catalogueLookups() {
         let c = ResponderCatalogue.shared
         #expect(c.lookup("ocsp.godaddy.com")?.operator == "GoDaddy")
