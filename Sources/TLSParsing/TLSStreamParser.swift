@@ -92,7 +92,12 @@ public struct TLSStreamParser {
         if recordBuffer.isEmpty {
             // Parse straight from the segment; keep only an incomplete tail.
             let used = parseRecords(bytes, emit: emit)
-            if !finished && used < bytes.count { recordBuffer.append(contentsOf: bytes.view(used, bytes.count - used)) }
+            if !finished && used < bytes.count {
+                // An incomplete record (its length already checked when its header is there): room for all of it.
+                let tail = bytes.count - used
+                if tail >= 5 && bytes[used] & 0x80 == 0 { recordBuffer.reserveCapacity(5 + Int(bytes.be16(used + 3))) }
+                recordBuffer.append(contentsOf: bytes.view(used, tail))
+            }
         } else {
             recordBuffer.append(contentsOf: bytes)
             let buffer = recordBuffer
@@ -158,9 +163,24 @@ public struct TLSStreamParser {
                     emit(.encrypted)
                     return o
                 }
-                if handshakeBuffer.isEmpty { handshakeRecordVersion = version }
-                handshakeBuffer.append(contentsOf: fragment)
-                extractHandshakeMessages(emit)
+                if handshakeBuffer.isEmpty {
+                    // Messages read straight from the record; only an incomplete one is kept, with room reserved
+                    // for all of it once its header is there.
+                    handshakeRecordVersion = version
+                    let used = extractHandshakeMessages(fragment, emit)
+                    if finished { return o }
+                    let tail = fragment.count - used
+                    if tail > 0 {
+                        if tail >= 4 { handshakeBuffer.reserveCapacity(4 + Int(fragment.be24(used + 1))) }
+                        handshakeBuffer.append(contentsOf: fragment.view(used, tail))
+                    }
+                } else {
+                    handshakeBuffer.append(contentsOf: fragment)
+                    let buffer = handshakeBuffer
+                    let used = buffer.withUnsafeBytes { extractHandshakeMessages($0, emit) }
+                    if finished { return o }
+                    handshakeBuffer.removeFirst(used)
+                }
             case TLSContentType.changeCipherSpec:
                 sawChangeCipherSpec = true
                 emit(.changeCipherSpec)
@@ -193,22 +213,24 @@ public struct TLSStreamParser {
         return f.be16(4) >> 8 == 3 || f.be16(4) >> 8 == 0xfe  // a legacy_version 3.x
     }
 
-    private mutating func extractHandshakeMessages(_ emit: (TLSStreamEvent) -> Void) {
+    /// Emits the whole handshake messages at the start of `b`; returns how many bytes they take (an incomplete
+    /// message after them is left to the caller). A message longer than `maximumHandshakeLength` stops the parser.
+    private mutating func extractHandshakeMessages(_ b: UnsafeRawBufferPointer, _ emit: (TLSStreamEvent) -> Void) -> Int {
         var start = 0
-        while handshakeBuffer.count - start >= 4 {
-            let type = handshakeBuffer[start]
-            let length = Int(handshakeBuffer[start + 1]) << 16 | Int(handshakeBuffer[start + 2]) << 8 | Int(handshakeBuffer[start + 3])
+        while b.count - start >= 4 {
+            let type = b[start]
+            let length = Int(b.be24(start + 1))
             guard length <= maximumHandshakeLength else {
                 fail("handshake_too_large", emit)
-                return
+                return start
             }
-            guard handshakeBuffer.count - start >= 4 + length else { break }
-            let body = Array(handshakeBuffer[(start + 4)..<(start + 4 + length)])
+            guard b.count - start >= 4 + length else { break }
+            let body = Array(b.view(start + 4, length))
             start += 4 + length
             emit(.handshake(type: type, body: body, recordVersion: handshakeRecordVersion))
-            if finished { return }
+            if finished { return start }
         }
-        if start > 0 { handshakeBuffer.removeFirst(start) }
+        return start
     }
 }
 
