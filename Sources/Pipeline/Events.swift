@@ -139,6 +139,19 @@ public struct ClientHelloEvent: Sendable {
 
     public var tlsVersion: String { String(ja4.prefix.dropFirst().prefix(2)) }
 
+    /// `"tls_version": tlsVersion`, copied from the JA4 prefix's bytes when they are plain ASCII (they always are:
+    /// the prefix is made of ASCII letters and digits).
+    func writeTLSVersion(to w: inout JSONWriter) {
+        var prefix = ja4.prefix
+        let copied = prefix.withUTF8 { u -> Bool in
+            guard u.count >= 3, u.allSatisfy({ $0 >= 0x30 && $0 < 0x7f && $0 != 0x5c }) else { return false }
+            w.key("tls_version")
+            w.plainString(maximumLength: 2) { p in p[0] = u[1]; p[1] = u[2]; return 2 }
+            return true
+        }
+        if !copied { w.field("tls_version", tlsVersion) }
+    }
+
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         context.write(type: "client_hello", to: &w)
@@ -148,11 +161,11 @@ public struct ClientHelloEvent: Sendable {
         w.field("sslv2_format", hello.isSSLv2Format)
         w.field("record_version", Int(recordVersion))
         w.field("legacy_version", Int(hello.legacyVersion))
-        w.field("tls_version", tlsVersion)
+        writeTLSVersion(to: &w)
         w.field("sni", sni)
         w.field("alpn", utf8Strings: hello.alpnProtocolNames)
         if hello.isSSLv2Format { w.field("cipher_suites", ints: hello.sslv2CipherSpecs) } else { w.field("cipher_suites", ints: hello.cipherSuiteList) }
-        w.field("extensions", ints: hello.extensions.lazy.map(\.type))
+        hello.extensions.withUnsafeBufferPointer { e in w.field("extensions", u16Count: e.count) { e[$0].type } }
         w.field("supported_groups", ints: hello.supportedGroupList)
         w.field("ec_point_formats", ints: hello.ecPointFormatBytes)
         w.field("signature_algorithms", ints: hello.signatureAlgorithmList)
@@ -206,7 +219,7 @@ public struct ServerHelloEvent: Sendable {
         w.field("legacy_version", Int(hello.legacyVersion))
         w.field("tls_version", tlsVersion)
         w.field("cipher_suite", Int(hello.cipherSuite))
-        w.field("extensions", ints: hello.extensions.lazy.map(\.type))
+        hello.extensions.withUnsafeBufferPointer { e in w.field("extensions", u16Count: e.count) { e[$0].type } }
         w.field("hello_retry_request", hello.isHelloRetryRequest)
         w.field("status_request_acknowledged", hello.acknowledgesStatusRequest)
         w.field("sni", sni)

@@ -1,5 +1,6 @@
 import CScan
 import PacketDecoding
+import TLSParsing
 
 /// The growable byte buffer behind a `JSONWriter`: writes go through a raw pointer after one capacity check per
 /// value, instead of an array's uniqueness and capacity checks per byte.
@@ -321,6 +322,33 @@ public struct JSONWriter {
         plainString(maximumLength: n) { hs_copy($0, value.utf8Start, n); return n }
     }
 
+    /// A list of `count` 16-bit values, `value(i)` the `i`th, as `ints:` writes them: one capacity check, no
+    /// iterator.
+    @inline(__always)
+    public mutating func field(_ name: StaticString, u16Count count: Int, _ value: (Int) -> UInt16) {
+        key(name)
+        beginArray()
+        do {
+            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
+            let b = buffer
+            let p = b.reserve(count * 6)
+            var o = 0
+            for i in 0..<count {
+                if i > 0 { p[o] = UInt8(ascii: ","); o += 1 }
+                o += writeDecimal(value(i), to: p + o)
+            }
+            b.count += o
+        }
+        endArray()
+    }
+
+    /// A TLS list read in place (cipher suites, groups, signature algorithms, versions), as `ints:` writes it.
+    public mutating func field(_ name: StaticString, ints list: TLSUInt16List) {
+        list.withUnsafeBigEndianBytes { u in
+            field(name, u16Count: u.count / 2) { UInt16(u[2 * $0]) << 8 | UInt16(u[2 * $0 + 1]) }
+        }
+    }
+
     /// An IP address in its text form (`IPAddress.description`), formatted in place.
     public mutating func field(_ name: StaticString, address: IPAddress) {
         key(name)
@@ -399,9 +427,13 @@ public struct JSONWriter {
     /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
     private func appendEscaped(_ u: UnsafeBufferPointer<UInt8>, _ b: JSONBytes) {
         guard let base = u.baseAddress else { return }
-        var runStart = 0
-        var i = 0
         let n = u.count
+        // The plain run from the start, copied as it is scanned: all of the string, usually.
+        let plain = hs_json_copy_plain(b.reserve(n + 16), base, n)
+        b.count += plain
+        if plain == n { return }
+        var runStart = plain
+        var i = plain
         while i < n {
             // The run of plain ASCII bytes from here (no control, '"', '\\', DEL or non-ASCII byte among them).
             i += hs_json_plain_prefix(base + i, n - i)

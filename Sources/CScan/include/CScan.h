@@ -45,6 +45,47 @@ static inline __attribute__((always_inline)) size_t hs_json_plain_prefix(const u
     return n;
 }
 
+/* Copies the bytes at the start of src[0..<n] that hs_json_plain_prefix counts to dst, and returns how many: the
+ * scan and the copy in one pass. dst must have room for n + 16 bytes (whole sixteen-byte chunks are stored; bytes
+ * past the returned count are not meaningful). */
+static inline __attribute__((always_inline)) size_t hs_json_copy_plain(uint8_t *dst, const uint8_t *src, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi8((char)0x80);
+    const __m128i low = _mm_set1_epi8((char)(0x20 ^ 0x80));
+    const __m128i high = _mm_set1_epi8((char)(0x7e ^ 0x80));
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        _mm_storeu_si128((__m128i *)(dst + i), v);
+        __m128i b = _mm_xor_si128(v, bias);
+        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+    if (n >= 16 && i < n) {
+        /* The last sixteen bytes, overlapping bytes already copied and found plain. */
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + n - 16));
+        _mm_storeu_si128((__m128i *)(dst + n - 16), v);
+        __m128i b = _mm_xor_si128(v, bias);
+        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        int mask = _mm_movemask_epi8(bad);
+        return mask == 0 ? n : n - 16 + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    while (i < n) {
+        uint8_t c = src[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return i;
+        dst[i] = c;
+        i++;
+    }
+    return n;
+}
+
 /* Copies n bytes from src to dst (which do not overlap) with fixed-size moves, the last one overlapping the one
  * before: the short runs the JSON writer copies (member names, plain strings, numbers) without a call to memcpy.
  * Runs longer than 64 bytes go to memcpy. */
