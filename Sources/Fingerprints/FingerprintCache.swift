@@ -1,4 +1,9 @@
 import TLSParsing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Remembers the JA3, JA4 and JA3S of recently seen hello shapes, so a client that connects again with the same
 /// hello (what most clients do: the random, session ID, key shares, SNI value and GREASE values change, the lists
@@ -15,7 +20,11 @@ public final class FingerprintCache {
     /// A shape: bytes compared whole, hashed in one pass (an array of bytes would be hashed byte by byte).
     struct Key: Hashable {
         var bytes: [UInt8]
-        static func == (a: Key, b: Key) -> Bool { a.bytes == b.bytes }
+        static func == (a: Key, b: Key) -> Bool {
+            a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+                b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            }
+        }
         func hash(into hasher: inout Hasher) {
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         }

@@ -34,6 +34,8 @@ struct DirectionState {
         }
     }
     private var httpBox: HTTPParserBox?
+    /// Whether this direction has an HTTP parser (read without copying the parser out of its box).
+    var hasHTTP: Bool { httpBox != nil }
     var walker = TLSRecordWalker()
 }
 
@@ -61,7 +63,15 @@ final class FlowState {
     var countedAsTLS = false
     /// What the handshake said about revocation (shared with DTLS).
     // Created at first use: a flow that never completes a hello (a half-open handshake) does not pay for it.
-    lazy var handshake = HandshakeRevocationState()
+    var handshake: HandshakeRevocationState {
+        if let h = handshakeState { return h }
+        let h = HandshakeRevocationState()
+        handshakeState = h
+        return h
+    }
+    /// Whether `handshake` was ever used (asked without creating it).
+    var hasHandshake: Bool { handshakeState != nil }
+    private var handshakeState: HandshakeRevocationState?
     var sni: String? { handshake.sni }
     // HTTP.
     var httpRequests: [PendingHTTPRequest] = []
@@ -110,12 +120,12 @@ extension CaptureAnalyzer: TCPStreamSink {
     public func tcpFlowEnded(_ flow: TCPFlow, reason: FlowEndReason) {
         if let state = flow.attachment as? FlowState {
             // A response delimited by the connection's close ends here.
-            for index in 0..<2 {
+            for index in 0..<2 where index == 0 ? state.direction0.hasHTTP : state.direction1.hasHTTP {
                 let messages: [HTTPMessage]
                 if index == 0 { messages = state.direction0.http?.finish() ?? [] } else { messages = state.direction1.http?.finish() ?? [] }
                 for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
             }
-            if !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
+            if state.hasHandshake && !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
         }
         flow.attachment = nil
     }
