@@ -85,6 +85,9 @@ public struct TLSStreamParser {
 
     /// Bytes held while waiting for the rest of a record or message.
     public var bufferedBytes: Int { recordBuffer.count + handshakeBuffer.count }
+    /// Memory the parser holds for them (the buffers' capacity): grows with the bytes received, never with a length
+    /// a record or message header announces.
+    public var bufferedCapacity: Int { recordBuffer.capacity + handshakeBuffer.capacity }
 
     /// Feeds in-order stream bytes; `emit` is called for each event, in order.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (TLSStreamEvent) -> Void) {
@@ -92,12 +95,9 @@ public struct TLSStreamParser {
         if recordBuffer.isEmpty {
             // Parse straight from the segment; keep only an incomplete tail.
             let used = parseRecords(bytes, emit: emit)
-            if !finished && used < bytes.count {
-                // An incomplete record (its length already checked when its header is there): room for all of it.
-                let tail = bytes.count - used
-                if tail >= 5 && bytes[used] & 0x80 == 0 { recordBuffer.reserveCapacity(5 + Int(bytes.be16(used + 3))) }
-                recordBuffer.append(contentsOf: bytes.view(used, tail))
-            }
+            // Only the bytes there are: room is never reserved for a length the peer announced, so a flow that
+            // stops after a record or message header holds what it sent, not what it claimed.
+            if !finished && used < bytes.count { recordBuffer.append(contentsOf: bytes.view(used, bytes.count - used)) }
         } else {
             recordBuffer.append(contentsOf: bytes)
             let buffer = recordBuffer
@@ -164,16 +164,11 @@ public struct TLSStreamParser {
                     return o
                 }
                 if handshakeBuffer.isEmpty {
-                    // Messages read straight from the record; only an incomplete one is kept, with room reserved
-                    // for all of it once its header is there.
+                    // Messages read straight from the record; only an incomplete one is kept.
                     handshakeRecordVersion = version
                     let used = extractHandshakeMessages(fragment, emit)
                     if finished { return o }
-                    let tail = fragment.count - used
-                    if tail > 0 {
-                        if tail >= 4 { handshakeBuffer.reserveCapacity(4 + Int(fragment.be24(used + 1))) }
-                        handshakeBuffer.append(contentsOf: fragment.view(used, tail))
-                    }
+                    if used < fragment.count { handshakeBuffer.append(contentsOf: fragment.view(used, fragment.count - used)) }
                 } else {
                     handshakeBuffer.append(contentsOf: fragment)
                     let buffer = handshakeBuffer

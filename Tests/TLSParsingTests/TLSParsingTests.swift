@@ -166,3 +166,37 @@ func handshakes(_ events: [TLSStreamEvent]) -> [(UInt8, [UInt8])] {
         #expect(sh.extensionTypes == [43])
     }
 }
+
+/// What a direction that stops mid-record holds: the bytes it sent, not the length its headers announce (a million
+/// half-open handshakes each announcing 16 KiB must not reserve 16 GiB).
+@Suite struct AnnouncedLengths {
+    @Test func recordHeaderAnnouncingTheMaximum() {
+        var parser = TLSStreamParser()
+        // A handshake record announcing 18 KiB, of which 100 bytes arrive.
+        let header: [UInt8] = [22, 3, 1, UInt8((TLSStreamParser.maximumRecordLength >> 8) & 0xff), UInt8(TLSStreamParser.maximumRecordLength & 0xff)]
+        let chunk = header + [1, 0, 0, 200] + Array(repeating: 3, count: 96)
+        var events: [TLSStreamEvent] = []
+        chunk.withUnsafeBytes { parser.feed($0) { events.append($0) } }
+        #expect(events.isEmpty)
+        #expect(parser.bufferedBytes == chunk.count)
+        #expect(parser.bufferedCapacity < 1024)
+    }
+
+    @Test func handshakeHeaderAnnouncingTheMaximum() {
+        var parser = TLSStreamParser()
+        // A whole record carrying the first 100 bytes of a handshake message announced at 256 KiB.
+        let length = TLSStreamParser.defaultMaximumHandshakeLength
+        let message: [UInt8] = [1, UInt8(length >> 16), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)] + Array(repeating: 3, count: 96)
+        let record: [UInt8] = [22, 3, 1, 0, UInt8(message.count)] + message
+        var events: [TLSStreamEvent] = []
+        record.withUnsafeBytes { parser.feed($0) { events.append($0) } }
+        #expect(events.isEmpty)
+        #expect(parser.bufferedBytes == message.count)
+        #expect(parser.bufferedCapacity < 1024)
+        // A second record with more of it: still only what arrived.
+        let more: [UInt8] = [22, 3, 1, 0, 200] + Array(repeating: 4, count: 200)
+        more.withUnsafeBytes { parser.feed($0) { events.append($0) } }
+        #expect(parser.bufferedBytes == message.count + 200)
+        #expect(parser.bufferedCapacity < 2048)
+    }
+}
