@@ -106,6 +106,25 @@ def measure(cmd, stdout=subprocess.DEVNULL):
             "anon_kib": peak_anon[0], "stdout": out.decode(errors="replace") if out else ""}
 
 
+def resident(path):
+    """The fraction of the file in the page cache (util-linux fincore), or None where fincore is missing."""
+    try:
+        out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", path],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        return int(out) / max(1, os.path.getsize(path))
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return None
+
+
+def warm(path):
+    """Reads the file so its pages are in the page cache (the targets are for a warm cache), and says how much of it
+    was there before. Machines of this kind run DAMON with a pageout scheme: pages idle for about a minute are
+    evicted, so a capture measured minutes after it was last read must be read again first."""
+    before = resident(path)
+    subprocess.run(["cat", path], stdout=subprocess.DEVNULL)
+    return before
+
+
 def runs(cmd, n, **kw):
     return summarise([measure(cmd, **kw) for _ in range(n)])
 
@@ -189,7 +208,9 @@ def main():
         tag = os.path.basename(path)
         log("\n%s: %.1f MB, %d packets, %d ClientHellos, %d OCSP requests"
             % (tag, nbytes / 1e6, packets, meta["client_hellos"], meta["ocsp_requests"]))
-        subprocess.run(["cat", path], stdout=subprocess.DEVNULL)  # warm the page cache
+        before = warm(path)
+        if before is not None:
+            log("  page cache before the warm-up read: %.0f%% of the file" % (100 * before))
         cat = runs(["sh", "-c", 'cat "$0" > /dev/null', path], RUNS)
         hsr = hsn = None
         if has_report:
@@ -205,7 +226,8 @@ def main():
         walk, walk_pf, hs = runs_alternating([[WALK, path], [WALK, "-p", path], cmd], RUNS)
         chk = check(path + ".truth.ndjson", ev, has_ocsp)
         counters = summary_of(ev).get("counters", {})
-        row = {"capture": tag, "format": fmt, "bytes": nbytes, "packets": packets, "cat": cat, "walk": walk,
+        row = {"capture": tag, "format": fmt, "bytes": nbytes, "packets": packets, "resident_before_warm_up": before,
+               "cat": cat, "walk": walk,
                "walk_prefetch": walk_pf,
                "helloscope": hs, "helloscope_report": hsr, "helloscope_report_no_hash": hsn, "check": chk,
                "counters": {k: counters.get(k) for k in ("tcp_peak_flows", "tcp_flows_evicted", "tcp_flows_expired",
@@ -278,8 +300,12 @@ def main():
         # helloscope first, then tshark: in the seconds after tshark exits (and frees its 1.7 GB) the machine runs
         # slower for a while (helloscope's three runs right after it: 0.79, 0.57, 0.48 s, against 0.45 s later).
         cmd, ev = analyze_cmd(path, tag)
+        before = warm(path)
+        if before is not None:
+            log("  page cache before the warm-up read: %.0f%% of the file" % (100 * before))
         hs = runs(cmd, RUNS)
         hs["mb_s"], hs["pkts_s"] = nbytes / 1e6 / hs["wall"], meta["packets"] / hs["wall"]
+        hs["resident_before_warm_up"] = before
         hsr = None
         if has_report:
             cmd, _ = analyze_cmd(path, tag + ".r", report=True)
