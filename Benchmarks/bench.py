@@ -201,6 +201,59 @@ def main():
             cmd += ["--no-input-hash"]
         return cmd, ev
 
+    def compare_with_tshark():
+        """tshark against helloscope on the same capture. Called right after that capture's own series, so that
+        helloscope is measured in the state its series measured it in: after the --jobs runs (5.6 GB mapped, both
+        cores busy for seconds) this machine stays slower for a while (five runs of the 1 GB pcap right after them:
+        0.41-0.60 s wall, against 0.36-0.40 s before them), and the comparison used to come after those."""
+        path, meta = capture(TSHARK_SIZE, "pcap")
+        nbytes = os.path.getsize(path)
+        tag = os.path.basename(path)
+        log("\ntshark vs helloscope on %s (%.1f MB; tshark is slow, so the comparison uses this file for both)"
+            % (tag, nbytes / 1e6))
+        # helloscope first, then tshark: in the seconds after tshark exits (and frees its 1.7 GB) the machine runs
+        # slower for a while (helloscope's three runs right after it: 0.79, 0.57, 0.48 s, against 0.45 s later).
+        cmd, ev = analyze_cmd(path, tag)
+        before = warm(path)
+        if before is not None:
+            log("  page cache before the warm-up read: %.0f%% of the file" % (100 * before))
+        hs = runs(cmd, RUNS)
+        hs["mb_s"], hs["pkts_s"] = nbytes / 1e6 / hs["wall"], meta["packets"] / hs["wall"]
+        hs["resident_before_warm_up"] = before
+        hsr = None
+        if has_report:
+            cmd, _ = analyze_cmd(path, tag + ".r", report=True)
+            hsr = runs(cmd, RUNS)
+        base = ["tshark", "-r", path, "-T", "fields", "-e", "tls.handshake.ja3", "-Y", "tls.handshake.type==1"]
+        variants = [("default", base)]
+        if TSHARK_OOO:
+            variants.append(("out-of-order", base + ["-o", "tcp.reassemble_out_of_order:TRUE"]))
+        tsv = {}
+        for name, tcmd in variants:
+            out = os.path.join(OUT, "tshark.%s.ja3.txt" % name)
+            with open(out, "w") as f:
+                t = runs(tcmd, TSHARK_RUNS, stdout=f)
+            with open(out) as f:
+                t["ja3_lines"] = sum(1 for l in f if l.strip())
+            t["mb_s"], t["pkts_s"] = nbytes / 1e6 / t["wall"], meta["packets"] / t["wall"]
+            tsv[name] = t
+        ts = min(tsv.values(), key=lambda t: t["wall"])  # the faster tshark: the conservative ratio
+        results["tshark"] = {"capture": tag, "bytes": nbytes, "packets": meta["packets"], "tshark": ts,
+                             "tshark_variants": tsv, "helloscope": hs, "helloscope_report": hsr,
+                             "ratio": ts["wall"] / hs["wall"], "ratio_cpu": ts["cpu"] / hs["cpu"],
+                             "ratio_report": ts["wall"] / hsr["wall"] if hsr else None,
+                             "tshark_ja3_lines": ts["ja3_lines"], "client_hellos": meta["client_hellos"]}
+        for name, t in tsv.items():
+            log("  tshark (%s) %8.1f MB/s  %10.0f packets/s  cpu %.1f s  peak RSS %.0f MiB  (%d JA3 lines for %d ClientHellos)"
+                % (name, t["mb_s"], t["pkts_s"], t["cpu"], t["rss_kib"] / 1024, t["ja3_lines"], meta["client_hellos"]))
+        log("  helloscope   %8.1f MB/s  %10.0f packets/s  cpu %.3f s%s" % (
+            hs["mb_s"], hs["pkts_s"], hs["cpu"], "; with --report %.3f s wall" % hsr["wall"] if hsr else ""))
+        log("  tshark / helloscope = %.0fx (wall), %.0fx (cpu)%s" % (
+            results["tshark"]["ratio"], results["tshark"]["ratio_cpu"],
+            "; with --report %.0fx (wall)" % results["tshark"]["ratio_report"] if hsr else ""))
+
+
+    compared = False
     for fmt, size in [("pcap", s) for s in SIZES] + [("pcapng", s) for s in PCAPNG_SIZES]:
         path, meta = capture(size, fmt)
         mixed.append(path)
@@ -267,6 +320,12 @@ def main():
             chk["client_hellos_found"] - chk["client_hellos_wrong"], chk["client_hellos_expected"],
             chk["client_hellos_unexpected"],
             ", OCSP %s/%s" % (chk["ocsp_found"], chk["ocsp_expected"]) if has_ocsp else ", OCSP not checked"))
+        if TSHARK_SIZE != "0" and not compared and fmt == "pcap" and size == TSHARK_SIZE:
+            compare_with_tshark()
+            compared = True
+
+    if TSHARK_SIZE != "0" and not compared:
+        compare_with_tshark()
 
     jobs_identical = None
     if JOBS and mixed:
@@ -290,53 +349,6 @@ def main():
                 % (res["1"]["wall"] / res[JOBS]["wall"], "yes" if jobs_identical else "NO"))
             results["jobs"] = {"captures": [os.path.basename(p) for p in mixed], "bytes": nbytes, "jobs": JOBS,
                                "one": res["1"], "several": res[JOBS], "identical": jobs_identical}
-
-    if TSHARK_SIZE != "0":
-        path, meta = capture(TSHARK_SIZE, "pcap")
-        nbytes = os.path.getsize(path)
-        tag = os.path.basename(path)
-        log("\ntshark vs helloscope on %s (%.1f MB; tshark is slow, so the comparison uses this file for both)"
-            % (tag, nbytes / 1e6))
-        # helloscope first, then tshark: in the seconds after tshark exits (and frees its 1.7 GB) the machine runs
-        # slower for a while (helloscope's three runs right after it: 0.79, 0.57, 0.48 s, against 0.45 s later).
-        cmd, ev = analyze_cmd(path, tag)
-        before = warm(path)
-        if before is not None:
-            log("  page cache before the warm-up read: %.0f%% of the file" % (100 * before))
-        hs = runs(cmd, RUNS)
-        hs["mb_s"], hs["pkts_s"] = nbytes / 1e6 / hs["wall"], meta["packets"] / hs["wall"]
-        hs["resident_before_warm_up"] = before
-        hsr = None
-        if has_report:
-            cmd, _ = analyze_cmd(path, tag + ".r", report=True)
-            hsr = runs(cmd, RUNS)
-        base = ["tshark", "-r", path, "-T", "fields", "-e", "tls.handshake.ja3", "-Y", "tls.handshake.type==1"]
-        variants = [("default", base)]
-        if TSHARK_OOO:
-            variants.append(("out-of-order", base + ["-o", "tcp.reassemble_out_of_order:TRUE"]))
-        tsv = {}
-        for name, tcmd in variants:
-            out = os.path.join(OUT, "tshark.%s.ja3.txt" % name)
-            with open(out, "w") as f:
-                t = runs(tcmd, TSHARK_RUNS, stdout=f)
-            with open(out) as f:
-                t["ja3_lines"] = sum(1 for l in f if l.strip())
-            t["mb_s"], t["pkts_s"] = nbytes / 1e6 / t["wall"], meta["packets"] / t["wall"]
-            tsv[name] = t
-        ts = min(tsv.values(), key=lambda t: t["wall"])  # the faster tshark: the conservative ratio
-        results["tshark"] = {"capture": tag, "bytes": nbytes, "packets": meta["packets"], "tshark": ts,
-                             "tshark_variants": tsv, "helloscope": hs, "helloscope_report": hsr,
-                             "ratio": ts["wall"] / hs["wall"], "ratio_cpu": ts["cpu"] / hs["cpu"],
-                             "ratio_report": ts["wall"] / hsr["wall"] if hsr else None,
-                             "tshark_ja3_lines": ts["ja3_lines"], "client_hellos": meta["client_hellos"]}
-        for name, t in tsv.items():
-            log("  tshark (%s) %8.1f MB/s  %10.0f packets/s  cpu %.1f s  peak RSS %.0f MiB  (%d JA3 lines for %d ClientHellos)"
-                % (name, t["mb_s"], t["pkts_s"], t["cpu"], t["rss_kib"] / 1024, t["ja3_lines"], meta["client_hellos"]))
-        log("  helloscope   %8.1f MB/s  %10.0f packets/s  cpu %.3f s%s" % (
-            hs["mb_s"], hs["pkts_s"], hs["cpu"], "; with --report %.3f s wall" % hsr["wall"] if hsr else ""))
-        log("  tshark / helloscope = %.0fx (wall), %.0fx (cpu)%s" % (
-            results["tshark"]["ratio"], results["tshark"]["ratio_cpu"],
-            "; with --report %.0fx (wall)" % results["tshark"]["ratio_report"] if hsr else ""))
 
     if HALF_OPEN:
         path, meta = capture(None, "pcap", half_open=HALF_OPEN)
