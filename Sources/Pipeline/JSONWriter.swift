@@ -296,20 +296,8 @@ public struct JSONWriter {
     /// A list of 16-bit values (TLS code points: cipher suites, extension types, groups), as `ints:` writes it,
     /// with one capacity check for the whole list.
     public mutating func field<C: Collection>(_ name: StaticString, ints: C) where C.Element == UInt16 {
-        key(name)
-        beginArray()
-        do {
-            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
-            let b = buffer
-            let p = b.reserve(ints.count * 6)
-            var o = 0
-            for v in ints {
-                if o > 0 { p[o] = UInt8(ascii: ","); o += 1 }
-                o += writeDecimal(v, to: p + o)
-            }
-            b.count += o
-        }
-        endArray()
+        var values = ints.makeIterator()
+        field(name, u16Count: ints.count) { _ in values.next()! }  // called once per index, in order
     }
 
     /// A string written in the source (an event type, a transport): plain ASCII with nothing to escape (checked in
@@ -322,8 +310,8 @@ public struct JSONWriter {
         plainString(maximumLength: n) { hs_copy($0, value.utf8Start, n); return n }
     }
 
-    /// A list of `count` 16-bit values, `value(i)` the `i`th, as `ints:` writes them: one capacity check, no
-    /// iterator.
+    /// A list of `count` 16-bit values, `value(i)` the `i`th, as `ints:` writes them: one capacity check. `value` is
+    /// called once for each index, in order.
     @inline(__always)
     public mutating func field(_ name: StaticString, u16Count count: Int, _ value: (Int) -> UInt16) {
         key(name)

@@ -7,33 +7,34 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__)
+/* One bit per byte of v that a JSON string cannot hold as it is: below 0x20, above 0x7e, '"' or '\\' (signed
+ * compares on bytes biased by 0x80). */
+static inline __attribute__((always_inline)) int hs_json_special_mask(__m128i v) {
+    const __m128i bias = _mm_set1_epi8((char)0x80);
+    const __m128i low = _mm_set1_epi8((char)(0x20 ^ 0x80));
+    const __m128i high = _mm_set1_epi8((char)(0x7e ^ 0x80));
+    __m128i b = _mm_xor_si128(v, bias);
+    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(bad);
+}
+#endif
+
 /* The number of bytes at the start of p[0..<n] that a JSON string can hold as they are: 0x20...0x7e except '"'
  * and '\\' (so no control character, DEL or byte of a multi-byte UTF-8 sequence). Sixteen bytes at a time where
  * the CPU has SSE2; the JSON writer escapes from the first byte not counted. Inlined into the Swift caller. */
 static inline __attribute__((always_inline)) size_t hs_json_plain_prefix(const uint8_t *p, size_t n) {
     size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8((char)0x80);
-    const __m128i low = _mm_set1_epi8((char)(0x20 ^ 0x80));   /* signed compare on bytes biased by 0x80 */
-    const __m128i high = _mm_set1_epi8((char)(0x7e ^ 0x80));
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
     while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i b = _mm_xor_si128(v, bias);
-        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        int mask = _mm_movemask_epi8(bad);
+        int mask = hs_json_special_mask(_mm_loadu_si128((const __m128i *)(p + i)));
         if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
         i += 16;
     }
     if (n >= 16 && i < n) {
         /* The last sixteen bytes, overlapping bytes already found plain: the first one that is not lies at or after i. */
-        __m128i v = _mm_loadu_si128((const __m128i *)(p + n - 16));
-        __m128i b = _mm_xor_si128(v, bias);
-        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        int mask = _mm_movemask_epi8(bad);
+        int mask = hs_json_special_mask(_mm_loadu_si128((const __m128i *)(p + n - 16)));
         return mask == 0 ? n : n - 16 + (size_t)__builtin_ctz((unsigned)mask);
     }
 #endif
@@ -51,18 +52,10 @@ static inline __attribute__((always_inline)) size_t hs_json_plain_prefix(const u
 static inline __attribute__((always_inline)) size_t hs_json_copy_plain(uint8_t *dst, const uint8_t *src, size_t n) {
     size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8((char)0x80);
-    const __m128i low = _mm_set1_epi8((char)(0x20 ^ 0x80));
-    const __m128i high = _mm_set1_epi8((char)(0x7e ^ 0x80));
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
     while (n - i >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
         _mm_storeu_si128((__m128i *)(dst + i), v);
-        __m128i b = _mm_xor_si128(v, bias);
-        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        int mask = _mm_movemask_epi8(bad);
+        int mask = hs_json_special_mask(v);
         if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
         i += 16;
     }
@@ -70,10 +63,7 @@ static inline __attribute__((always_inline)) size_t hs_json_copy_plain(uint8_t *
         /* The last sixteen bytes, overlapping bytes already copied and found plain. */
         __m128i v = _mm_loadu_si128((const __m128i *)(src + n - 16));
         _mm_storeu_si128((__m128i *)(dst + n - 16), v);
-        __m128i b = _mm_xor_si128(v, bias);
-        __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, low), _mm_cmpgt_epi8(b, high)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        int mask = _mm_movemask_epi8(bad);
+        int mask = hs_json_special_mask(v);
         return mask == 0 ? n : n - 16 + (size_t)__builtin_ctz((unsigned)mask);
     }
 #endif
