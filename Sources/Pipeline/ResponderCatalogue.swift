@@ -15,16 +15,17 @@ public struct ResponderCatalogue: Sendable {
 
     public static let shared = ResponderCatalogue(tsv: bundled)
 
-    /// Lines of `host TAB operator TAB kind` (empty lines skipped, fields after the third ignored). The compiled-in
-    /// catalogue is read at the first lookup of a run, so its lines are cut as bytes.
+    /// Lines of `host TAB operator TAB kind`, ended by LF or CRLF (empty lines and lines of fewer than three fields
+    /// skipped, fields after the third ignored). The compiled-in catalogue is read at the first lookup of a run, so
+    /// its lines are cut as bytes.
     public init(tsv: String) {
         var text = tsv
-        let plain = text.withUTF8 { u -> Bool in
-            guard !u.contains(0x0d) else { return false }  // "\r\n" is one Character: the string path keeps its meaning
+        text.withUTF8 { u in
             var o = 0
             while o < u.count {
-                var end = o
-                while end < u.count && u[end] != 0x0a { end += 1 }
+                var next = o
+                while next < u.count && u[next] != 0x0a { next += 1 }
+                let end = next > o && u[next - 1] == 0x0d ? next - 1 : next
                 // Up to three tab-separated fields of the line o..<end.
                 var starts = (o, 0, 0), ends = (end, end, end), fields = 1
                 var k = o
@@ -43,15 +44,8 @@ public struct ResponderCatalogue: Sendable {
                     func field(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self) }
                     add(host: field(starts.0, ends.0), operator: field(starts.1, ends.1), kind: field(starts.2, ends.2))
                 }
-                o = end + 1
+                o = next + 1
             }
-            return true
-        }
-        guard !plain else { return }
-        for line in tsv.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 3 else { continue }
-            add(host: f[0], operator: f[1], kind: f[2])
         }
     }
 

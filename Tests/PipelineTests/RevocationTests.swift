@@ -151,7 +151,7 @@ struct ZeekOCSPBaselines {
     }
 
     /// How catalogue lines are read: empty lines skipped, lines of fewer than three fields skipped, fields after
-    /// the third ignored, hosts lower-cased (Unicode too), `*.` entries as suffixes; "\r\n" text read as before.
+    /// the third ignored, hosts lower-cased (Unicode too), `*.` entries as suffixes; CRLF line ends as LF ones.
     @Test func catalogueLines() {
         let tsv = "\nA.Example.COM\tOp A\tocsp\textra\nb.example.com\tOp B\n\n*.C.example.com\tOp C\tcrl\nÉ.example.com\tOp E\tocsp\n"
         let c = ResponderCatalogue(tsv: tsv)
@@ -160,10 +160,11 @@ struct ZeekOCSPBaselines {
         #expect(c.lookup("b.example.com") == nil)
         #expect(c.lookup("x.c.example.com")?.operator == "Op C")
         #expect(c.lookup("é.example.com")?.operator == "Op E")
-        // With "\r\n" line ends a line's last field runs into the next line, as the string split reads it.
-        let crlf = ResponderCatalogue(tsv: "a.example.com\tOp A\tocsp\r\nb.example.com\tOp B\tcrl\r\n")
-        #expect(crlf.lookup("a.example.com")?.kind == "ocsp\r\nb.example.com")
-        #expect(crlf.lookup("b.example.com") == nil)
+        let crlf = ResponderCatalogue(tsv: "a.example.com\tOp A\tocsp\r\nb.example.com\tOp B\tcrl\r\n\r\nc.example.com\tOp C\r\n")
+        #expect(crlf.count == 2)
+        #expect(crlf.lookup("a.example.com")?.kind == "ocsp")
+        #expect(crlf.lookup("b.example.com")?.kind == "crl")
+        #expect(crlf.lookup("c.example.com") == nil)
     }
 
     @Test func catalogueLookups() {
