@@ -120,10 +120,11 @@ extension CaptureAnalyzer: TCPStreamSink {
     public func tcpFlowEnded(_ flow: TCPFlow, reason: FlowEndReason) {
         if let state = flow.attachment as? FlowState {
             // A response delimited by the connection's close ends here.
-            for index in 0..<2 where index == 0 ? state.direction0.hasHTTP : state.direction1.hasHTTP {
-                let messages: [HTTPMessage]
-                if index == 0 { messages = state.direction0.http?.finish() ?? [] } else { messages = state.direction1.http?.finish() ?? [] }
-                for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
+            if state.direction0.hasHTTP, let messages = state.direction0.http?.finish() {
+                for m in messages { httpMessage(m, state: state, index: 0, flow: flow) }
+            }
+            if state.direction1.hasHTTP, let messages = state.direction1.http?.finish() {
+                for m in messages { httpMessage(m, state: state, index: 1, flow: flow) }
             }
             if state.hasHandshake && !state.handshake.pendingCertificates.isEmpty { flushCertificates(state: state, flow: flow) }
         }
