@@ -76,6 +76,17 @@ static inline __attribute__((always_inline)) size_t hs_json_copy_plain(uint8_t *
     return n;
 }
 
+/* Two moves of one width covering n bytes, the second ending at the last byte (they overlap when n is less than
+ * twice the width); returns from the enclosing function. */
+#define HS_COPY_TWO(T) do { \
+        T a_, b_; \
+        __builtin_memcpy(&a_, src, sizeof(T)); \
+        __builtin_memcpy(&b_, src + n - sizeof(T), sizeof(T)); \
+        __builtin_memcpy(dst, &a_, sizeof(T)); \
+        __builtin_memcpy(dst + n - sizeof(T), &b_, sizeof(T)); \
+        return; \
+    } while (0)
+
 /* Copies n bytes from src to dst (which do not overlap) with fixed-size moves, the last one overlapping the one
  * before: the short runs the JSON writer copies (member names, plain strings, numbers) without a call to memcpy.
  * Runs longer than 64 bytes go to memcpy. */
@@ -87,31 +98,12 @@ static inline __attribute__((always_inline)) void hs_copy(uint8_t *dst, const ui
         if (i < n) __builtin_memcpy(dst + n - 16, src + n - 16, 16);
         return;
     }
-    if (n >= 8) {
-        uint64_t a, b;
-        __builtin_memcpy(&a, src, 8);
-        __builtin_memcpy(&b, src + n - 8, 8);
-        __builtin_memcpy(dst, &a, 8);
-        __builtin_memcpy(dst + n - 8, &b, 8);
-        return;
-    }
-    if (n >= 4) {
-        uint32_t a, b;
-        __builtin_memcpy(&a, src, 4);
-        __builtin_memcpy(&b, src + n - 4, 4);
-        __builtin_memcpy(dst, &a, 4);
-        __builtin_memcpy(dst + n - 4, &b, 4);
-        return;
-    }
-    if (n >= 2) {
-        uint16_t a, b;
-        __builtin_memcpy(&a, src, 2);
-        __builtin_memcpy(&b, src + n - 2, 2);
-        __builtin_memcpy(dst, &a, 2);
-        __builtin_memcpy(dst + n - 2, &b, 2);
-        return;
-    }
+    if (n >= 8) HS_COPY_TWO(uint64_t);
+    if (n >= 4) HS_COPY_TWO(uint32_t);
+    if (n >= 2) HS_COPY_TWO(uint16_t);
     if (n == 1) dst[0] = src[0];
 }
+
+#undef HS_COPY_TWO
 
 #endif
