@@ -37,8 +37,8 @@ public final class FingerprintCache {
     @exclusivity(unchecked) private var clientHellos: [Key: (ja3: JA3?, ja4: JA4)] = [:]
     @exclusivity(unchecked) private var serverHellos: [Key: JA3] = [:]
     @exclusivity(unchecked) private var key = Key(bytes: [])
-    /// Where a ClientHello's key is built before it is copied into `key` (whose array, once the dictionary does
-    /// not share it, keeps its capacity): no allocation per hello.
+    /// Where a hello's key is built before it is copied into `key` (whose array, once the dictionary does not share
+    /// it, keeps its capacity): no allocation per hello.
     @exclusivity(unchecked) private var scratch: UnsafeMutableBufferPointer<UInt8>
 
     public init(capacity: Int = 4096) {
@@ -67,10 +67,11 @@ public final class FingerprintCache {
 
     /// JA3S of `hello`.
     public func serverHello(_ hello: ServerHello) -> JA3 {
-        key.bytes.removeAll(keepingCapacity: true)
-        put16(hello.legacyVersion)
-        put16(hello.cipherSuite)
-        for e in hello.extensions { put16(e.type) }
+        var w = keyWriter(bound: 4 + 2 * hello.extensions.count)
+        w.u16(hello.legacyVersion)
+        w.u16(hello.cipherSuite)
+        for e in hello.extensions { w.u16(e.type) }
+        setKey(w)
         if let found = serverHellos[key] {
             hits += 1
             return found
@@ -82,10 +83,20 @@ public final class FingerprintCache {
         return value
     }
 
-    @inline(__always)
-    private func put16(_ v: UInt16) {
-        key.bytes.append(UInt8(truncatingIfNeeded: v >> 8))
-        key.bytes.append(UInt8(truncatingIfNeeded: v))
+    /// A writer at `scratch`, grown to hold `bound` bytes.
+    private func keyWriter(bound: Int) -> KeyWriter {
+        if bound > scratch.count {
+            scratch.deallocate()
+            scratch = .allocate(capacity: max(bound, 2 * scratch.count))
+        }
+        return KeyWriter(p: scratch.baseAddress!, bound: bound)
+    }
+
+    /// Copies what `w` wrote into `key` (whose array keeps its capacity once the dictionary does not share it).
+    private func setKey(_ w: KeyWriter) {
+        precondition(w.o <= w.bound, "fingerprint key bound")
+        key.bytes.removeAll(keepingCapacity: true)
+        key.bytes.append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress!, count: w.o))
     }
 
     /// The shape: transport, legacy_version, the cipher suites, and each extension's type in order, with the
@@ -98,11 +109,7 @@ public final class FingerprintCache {
         let ciphers = h.cipherSuiteList
         var bound = 1 + 2 + 2 + 2 * ciphers.count + 2
         for e in h.extensions { bound += 2 + 4 + e.data.count }
-        if bound > scratch.count {
-            scratch.deallocate()
-            scratch = .allocate(capacity: max(bound, 2 * scratch.count))
-        }
-        var w = KeyWriter(p: scratch.baseAddress!)
+        var w = keyWriter(bound: bound)
         switch transport {
         case .tcp: w.u8(0)
         case .quic: w.u8(1)
@@ -123,15 +130,15 @@ public final class FingerprintCache {
             }
             e.data.withUnsafeBufferPointer { w.data($0, wordsFrom: wordsFrom) }
         }
-        precondition(w.o <= bound, "fingerprint key bound")
-        key.bytes.removeAll(keepingCapacity: true)
-        key.bytes.append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress!, count: w.o))
+        setKey(w)
     }
 }
 
 /// Writes a shape key at a pointer with room for it (the caller computes the bound).
 private struct KeyWriter {
     let p: UnsafeMutablePointer<UInt8>
+    /// The room at `p`, computed by the caller from the hello before writing.
+    let bound: Int
     var o = 0
 
     @inline(__always) mutating func u8(_ v: UInt8) { p[o] = v; o += 1 }
