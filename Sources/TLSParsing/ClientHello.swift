@@ -175,12 +175,7 @@ public struct ClientHello: Sendable, Equatable {
     /// ALPN protocol names in order, read in place: `ProtocolName protocol_name_list<2..2^16-1>`, each
     /// `opaque ProtocolName<1..2^8-1>`. Ends at the first name that does not fit the list.
     public var alpnProtocolNames: ALPNProtocolNames {
-        guard let ext = firstExtension(ExtensionType.applicationLayerProtocolNegotiation) else { return ALPNProtocolNames(list: [][...]) }
-        let d = ext.data
-        guard d.count >= 2 else { return ALPNProtocolNames(list: [][...]) }
-        let listLen = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
-        guard listLen <= d.count - 2 else { return ALPNProtocolNames(list: [][...]) }
-        return ALPNProtocolNames(list: d[(d.startIndex + 2)..<(d.startIndex + 2 + listLen)])
+        ALPNProtocolNames(list: firstExtension(ExtensionType.applicationLayerProtocolNegotiation)?.data.lengthPrefixed16() ?? [][...])
     }
 
     /// supported_groups (RFC 8446 §4.2.7), wire order.
@@ -197,28 +192,25 @@ public struct ClientHello: Sendable, Equatable {
     public var ecPointFormats: [UInt8] { Array(ecPointFormatBytes) }
     /// ec_point_formats read in place: `ECPointFormat ec_point_format_list<1..2^8-1>` (empty when absent or cut).
     public var ecPointFormatBytes: ArraySlice<UInt8> {
-        guard let d = firstExtension(ExtensionType.ecPointFormats)?.data, let len = d.first,
-              Int(len) <= d.count - 1 else { return [][...] }
-        return d[(d.startIndex + 1)..<(d.startIndex + 1 + Int(len))]
+        firstExtension(ExtensionType.ecPointFormats)?.data.lengthPrefixed8() ?? [][...]
     }
 
     /// supported_versions of a ClientHello (RFC 8446 §4.2.1): `ProtocolVersion versions<2..254>`.
     public var supportedVersions: [UInt16] { Array(supportedVersionList) }
     /// supported_versions read in place (a trailing odd byte is not a version; empty when absent or too long).
     public var supportedVersionList: TLSUInt16List {
-        guard let d = firstExtension(ExtensionType.supportedVersions)?.data, let len = d.first,
-              Int(len) <= d.count - 1 else { return TLSUInt16List([][...]) }
-        return TLSUInt16List(d[(d.startIndex + 1)..<(d.startIndex + 1 + (Int(len) & ~1))])
+        guard let list = firstExtension(ExtensionType.supportedVersions)?.data.lengthPrefixed8() else { return TLSUInt16List([][...]) }
+        return TLSUInt16List(list.prefix(list.count & ~1))
     }
 
     /// Groups of the key_share entries (RFC 8446 §4.2.8 `KeyShareClientHello`).
     public var keyShareGroups: [UInt16] { Array(keyShareGroupList) }
     /// Groups of the key_share entries, read in place.
     public var keyShareGroupList: KeyShareGroups {
-        guard let d = firstExtension(ExtensionType.keyShare)?.data, d.count >= 2 else { return KeyShareGroups(data: [][...], listLength: 0) }
-        let len = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
-        guard len <= d.count - 2 else { return KeyShareGroups(data: [][...], listLength: 0) }
-        return KeyShareGroups(data: d[(d.startIndex + 2)...], listLength: len)
+        guard let d = firstExtension(ExtensionType.keyShare)?.data, let list = d.lengthPrefixed16() else {
+            return KeyShareGroups(data: [][...], listLength: 0)
+        }
+        return KeyShareGroups(data: d[list.startIndex...], listLength: list.count)
     }
 
     /// The status_request extension (RFC 6066 §8), with its index in the extension list as sent.
@@ -260,9 +252,7 @@ public struct ClientHello: Sendable, Equatable {
     /// A 16-bit-length-prefixed list of 16-bit values in extension `type`: empty when absent, when the length
     /// runs past the extension or is odd.
     private func list16(_ type: UInt16) -> TLSUInt16List {
-        guard let d = firstExtension(type)?.data, d.count >= 2 else { return TLSUInt16List([][...]) }
-        let len = Int(d[d.startIndex]) << 8 | Int(d[d.startIndex + 1])
-        guard len <= d.count - 2, len % 2 == 0 else { return TLSUInt16List([][...]) }
-        return TLSUInt16List(d[(d.startIndex + 2)..<(d.startIndex + 2 + len)])
+        guard let list = firstExtension(type)?.data.lengthPrefixed16(), list.count % 2 == 0 else { return TLSUInt16List([][...]) }
+        return TLSUInt16List(list)
     }
 }

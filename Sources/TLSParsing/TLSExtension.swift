@@ -119,6 +119,21 @@ public struct StatusRequest: Sendable, Equatable {
 }
 
 extension ArraySlice where Element == UInt8 {
+    /// The bytes after a 16-bit length prefix, as many as it says (`opaque x<..2^16-1>`); nil when the prefix is
+    /// missing or says more than there is. Bytes after them are ignored.
+    @inline(__always) func lengthPrefixed16() -> ArraySlice<UInt8>? {
+        guard count >= 2 else { return nil }
+        let length = Int(self[startIndex]) << 8 | Int(self[startIndex + 1])
+        guard length <= count - 2 else { return nil }
+        return self[(startIndex + 2)..<(startIndex + 2 + length)]
+    }
+
+    /// The same after an 8-bit length prefix (`x<..2^8-1>`).
+    @inline(__always) func lengthPrefixed8() -> ArraySlice<UInt8>? {
+        guard let length = first, Int(length) <= count - 1 else { return nil }
+        return self[(startIndex + 1)..<(startIndex + 1 + Int(length))]
+    }
+
     func withCursor<T>(_ body: (inout ByteCursorLite) -> T) -> T {
         withUnsafeBytes { raw in
             var c = ByteCursorLite(raw)
