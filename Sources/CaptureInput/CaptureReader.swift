@@ -106,20 +106,33 @@ public final class CaptureReader {
     /// The next packet, or `nil` at the end of the capture.
     @inline(__always)
     public func next() -> CapturedPacket? {
+        var packet = CapturedPacket.empty
+        return next(into: &packet) ? packet : nil
+    }
+
+    /// `next()` writing the packet where the caller keeps it (false at the end of the capture, `packet` then
+    /// unspecified): the analysis loop reads packets ahead into a ring, and a packet is not moved out of an optional
+    /// and into the ring once per packet.
+    @inline(__always)
+    public func next(into packet: inout CapturedPacket) -> Bool {
         switch format {
-        case .pcap: return nextPcap()
-        case .pcapng: return nextPcapNG()
+        case .pcap:
+            return nextPcap(into: &packet)
+        case .pcapng:
+            guard let p = nextPcapNG() else { return false }
+            packet = p
+            return true
         }
     }
 
     // MARK: - Classic pcap
 
-    private func nextPcap() -> CapturedPacket? {
-        guard !stoppedEarly else { return nil }
+    private func nextPcap(into packet: inout CapturedPacket) -> Bool {
+        guard !stoppedEarly else { return false }
         guard let h = source.peek(16) else {
             let left = source.peekAvailable(upTo: 16).count
             if left > 0 { tally.truncatedRecords += 1; tally.trailingBytes += Int64(left) }
-            return nil
+            return false
         }
         let sec = bigEndian ? h.be32(0) : h.le32(0)
         let frac = bigEndian ? h.be32(4) : h.le32(4)
@@ -130,17 +143,19 @@ public final class CaptureReader {
         if incl > limit || incl > ByteSource.maximumRecordSize {
             tally.oversizedRecords += 1
             stoppedEarly = true
-            return nil
+            return false
         }
         source.advance(16)
         packetCount += 1
         let nanos = nanosecondResolution ? frac : frac &* 1000
-        var packet = CapturedPacket(
-            frameNumber: packetCount, seconds: Int64(sec), nanoseconds: min(nanos, 999_999_999),
-            linkType: pcapLinkType, originalLength: max(orig, incl),
-            data: UnsafeRawBufferPointer(start: nil, count: 0))
+        packet.frameNumber = packetCount
+        packet.seconds = Int64(sec)
+        packet.nanoseconds = min(nanos, 999_999_999)
+        packet.linkType = pcapLinkType
+        packet.originalLength = max(orig, incl)
         if let data = source.peek(incl) {
             packet.data = data
+            packet.truncatedRecord = false
             source.advance(incl)
             // The records ahead (the next header would otherwise be a cache miss in a file larger than the cache).
             source.prefetchStream()
@@ -153,7 +168,7 @@ public final class CaptureReader {
             source.advance(data.count)
             stoppedEarly = true
         }
-        return packet
+        return true
     }
 
     // MARK: - pcapng

@@ -44,6 +44,7 @@ public struct CapturedPacket {
     public var truncatedRecord: Bool
     public var data: UnsafeRawBufferPointer
 
+    @inlinable
     public init(frameNumber: Int, seconds: Int64, nanoseconds: UInt32, linkType: LinkType, originalLength: Int,
                 truncatedRecord: Bool = false, data: UnsafeRawBufferPointer) {
         self.frameNumber = frameNumber
@@ -56,5 +57,12 @@ public struct CapturedPacket {
     }
 
     /// Microseconds since the Unix epoch.
+    /// A packet of no bytes, to be overwritten (`CaptureReader.next(into:)`).
+    @inlinable
+    public static var empty: CapturedPacket {
+        CapturedPacket(frameNumber: 0, seconds: 0, nanoseconds: 0, linkType: .ethernet, originalLength: 0,
+                       data: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
 }

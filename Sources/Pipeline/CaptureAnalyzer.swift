@@ -59,22 +59,38 @@ public final class CaptureAnalyzer {
             // next and the flow of the next one are prefetched while the current one is processed, so the two
             // cache misses of a lookup overlap the work instead of stalling it. The peek that gives their keys
             // also lets a segment of a flow whose analysis is over be counted without decoding it.
+            // The packets and their peeks are read into a ring of four entries and processed where they are:
+            // nothing is moved from one variable to the next per packet.
             // Held here, so the loop does not retain and release it around every call.
             let reassembler = analyzer.reassembler
-            var current = reader.next()
-            var next = current == nil ? nil : reader.next()
-            var currentPeek = current.flatMap(analyzer.peek)
-            var nextPeek = next.flatMap(analyzer.peek)
-            while let packet = current {
-                let afterNext = next == nil ? nil : reader.next()
-                let afterNextPeek = afterNext.flatMap(analyzer.peek)
-                if let nextPeek { reassembler.prefetchFlow(hash: nextPeek.hash) }
-                analyzer.process(packet, peeked: currentPeek)
+            let ring = UnsafeMutablePointer<PacketAhead>.allocate(capacity: 4)
+            ring.initialize(repeating: PacketAhead(), count: 4)
+            defer { ring.deinitialize(count: 4); ring.deallocate() }
+            @inline(__always) func readAhead(_ entry: UnsafeMutablePointer<PacketAhead>) -> Bool {
+                guard reader.next(into: &entry.pointee.packet) else { return false }
+                entry.pointee.peeked = TCPSegmentPeek.read(entry.pointee.packet, into: &entry.pointee.segment)
+                if entry.pointee.peeked { entry.pointee.hash = reassembler.prefetchSlot(entry.pointee.segment.key) }
+                return true
+            }
+            // Packets in the ring from `index` on, and whether the capture has more.
+            var index = 0
+            var held = 0
+            var more = true
+            while more && held < 2 {
+                if readAhead(ring + held) { held += 1 } else { more = false }
+            }
+            while held > 0 {
+                if more {
+                    if readAhead(ring + ((index + 2) & 3)) { held += 1 } else { more = false }
+                }
+                if held >= 2 {
+                    let following = ring + ((index + 1) & 3)
+                    if following.pointee.peeked { reassembler.prefetchFlow(hash: following.pointee.hash) }
+                }
+                analyzer.process(ahead: ring + (index & 3))
                 tick()
-                current = next
-                next = afterNext
-                currentPeek = nextPeek
-                nextPeek = afterNextPeek
+                index += 1
+                held -= 1
             }
         } else {
             while let packet = reader.next() {
@@ -86,20 +102,32 @@ public final class CaptureAnalyzer {
         return analyzer.finish(readerCounters: reader.counters, stoppedEarly: reader.stoppedEarly)
     }
 
-    /// A packet read ahead, peeked (nil when it is not plain TCP), with its flow-table slot prefetched and the hash
-    /// for `prefetchFlow`.
-    @inline(__always)
-    private func peek(_ packet: CapturedPacket) -> (segment: TCPSegmentPeek, hash: Int)? {
-        guard let segment = TCPSegmentPeek(packet) else { return nil }
-        return (segment, reassembler.prefetchSlot(segment.key))
+    /// Processes one packet.
+    public func process(_ packet: CapturedPacket) {
+        count(packet)
+        decodeAndProcess(packet)
     }
 
-    /// Processes one packet.
-    public func process(_ packet: CapturedPacket) { process(packet, peeked: nil) }
+    /// Processes a packet of the read-ahead ring, given what `TCPSegmentPeek` read of it: a segment of a flow whose
+    /// analysis is over is counted as decoding it would count it, without decoding it.
+    @inline(__always)
+    private func process(ahead: UnsafeMutablePointer<PacketAhead>) {
+        count(ahead.pointee.packet)
+        if ahead.pointee.peeked,
+           reassembler.countSegmentOfQuietFlow(key: ahead.pointee.segment.key, hash: ahead.pointee.hash,
+                                               flags: ahead.pointee.segment.flags,
+                                               payloadCount: ahead.pointee.segment.payloadCount,
+                                               now: ahead.pointee.packet.seconds, sink: self) {
+            if ahead.pointee.segment.truncated { decoder.countPeeked(ahead.pointee.segment) }
+            summary.tcpPackets += 1
+            return
+        }
+        decodeAndProcess(ahead.pointee.packet)
+    }
 
-    /// Processes one packet, given what `TCPSegmentPeek` read of it: a segment of a flow whose analysis is over is
-    /// counted as decoding it would count it, without decoding it.
-    private func process(_ packet: CapturedPacket, peeked: (segment: TCPSegmentPeek, hash: Int)?) {
+    /// The summary's counts and times for one packet.
+    @inline(__always)
+    private func count(_ packet: borrowing CapturedPacket) {
         frame = packet.frameNumber
         seconds = packet.seconds
         nanoseconds = packet.nanoseconds
@@ -116,14 +144,9 @@ public final class CaptureAnalyzer {
             lastLinkType = packet.linkType.rawValue
         }
         lastLinkCount += 1
+    }
 
-        if let (segment, hash) = peeked,
-           reassembler.countSegmentOfQuietFlow(key: segment.key, hash: hash, flags: segment.flags,
-                                               payloadCount: segment.payloadCount, now: packet.seconds, sink: self) {
-            decoder.countPeeked(segment)
-            summary.tcpPackets += 1
-            return
-        }
+    private func decodeAndProcess(_ packet: borrowing CapturedPacket) {
         guard case .decoded = decoder.decode(packet, into: &decoded) else { return }
         switch decoded.transport {
         case IPProtocolNumber.tcp:
@@ -275,4 +298,13 @@ enum PipelineCounter {
                       tlsDirectionByteLimit, tlsAlerts, sslv2ClientHellos,
                       tlsMalformedPrefix + "record_header", tlsMalformedPrefix + "record_length",
                       tlsMalformedPrefix + "handshake_too_large", tlsMalformedPrefix + "sslv2_record_length"]
+}
+
+/// A packet read ahead of the one being processed, with what `TCPSegmentPeek` read of it (`peeked` false when it is
+/// not plain TCP) and its flow-table hash.
+struct PacketAhead {
+    var packet = CapturedPacket.empty
+    var segment = TCPSegmentPeek.empty
+    var hash = 0
+    var peeked = false
 }
