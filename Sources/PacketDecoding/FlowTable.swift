@@ -120,11 +120,18 @@ final class FlowTable {
         hs_prefetch(slots + index)
     }
 
-    /// The object address held in slot `index` when its hash is `h` (nil otherwise), without retaining it.
+    /// The object address of the first flow with hash `h` among the four slots from `h`'s home slot on (nil when
+    /// an empty slot or the fourth comes first), without retaining it. A flow further along its probe run, or one
+    /// whose hash only collides, is merely not prefetched or prefetched for nothing: `find` decides.
     @inline(__always)
-    func slotReference(index: Int, hash h: Int) -> UnsafeRawPointer? {
-        guard slots[index].hash == h else { return nil }
-        return reference(index)
+    func probeReference(hash h: Int) -> UnsafeRawPointer? {
+        var i = h & mask
+        for _ in 0..<4 {
+            guard let ref = reference(i) else { return nil }
+            if slots[i].hash == h { return ref }
+            i = (i + 1) & mask
+        }
+        return nil
     }
 
     /// Every flow, in table order.

@@ -123,13 +123,13 @@ extension FlowTable {
         return h
     }
 
-    /// Starts loading the flow held in the home slot of hash `h`, if that slot holds a flow with this hash (the
-    /// slot was prefetched a packet earlier). Reads the slot's reference without retaining it. Four cache lines:
+    /// Starts loading the flow with hash `h` if it is within the first slots of its probe run (the home slot was
+    /// prefetched a packet earlier). Reads the slot's reference without retaining it. Four cache lines:
     /// the count-only path reads the key at the start of the object, both halves' `wantsData` and the counters
     /// after them, up to about 200 bytes in.
     @inline(__always)
     func prefetchFlow(hash h: Int) {
-        guard let object = slotReference(index: h & mask, hash: h) else { return }
+        guard let object = probeReference(hash: h) else { return }
         hs_prefetch(object)
         hs_prefetch(object + 64)
         hs_prefetch(object + 128)
