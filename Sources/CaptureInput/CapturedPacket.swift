@@ -56,7 +56,6 @@ public struct CapturedPacket {
         self.data = data
     }
 
-    /// Microseconds since the Unix epoch.
     /// A packet of no bytes, to be overwritten (`CaptureReader.next(into:)`).
     @inlinable
     public static var empty: CapturedPacket {
@@ -64,5 +63,6 @@ public struct CapturedPacket {
                        data: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
+    /// Microseconds since the Unix epoch.
     public var microseconds: Int64 { seconds &* 1_000_000 &+ Int64(nanoseconds / 1000) }
 }

@@ -31,10 +31,11 @@ public struct PacketDecoder {
         return status
     }
 
-    /// Counts a packet that `TCPSegmentPeek` read in place of `decode`, as `decode` would have counted it.
+    /// Counts a packet that `TCPSegmentPeek` read in place of `decode`, as `decode` would have counted it, given the
+    /// peek's `truncated`.
     @inline(__always)
-    public mutating func countPeeked(_ peek: TCPSegmentPeek) {
-        if peek.truncated { counters.truncatedPackets += 1 }
+    public mutating func countPeeked(truncated: Bool) {
+        if truncated { counters.truncatedPackets += 1 }
     }
 
     private mutating func decodeLink(_ b: UnsafeRawBufferPointer, linkType: LinkType, timeSeconds: Int64,

@@ -118,7 +118,7 @@ public final class CaptureAnalyzer {
                                                flags: ahead.pointee.segment.flags,
                                                payloadCount: ahead.pointee.segment.payloadCount,
                                                now: ahead.pointee.packet.seconds, sink: self) {
-            if ahead.pointee.segment.truncated { decoder.countPeeked(ahead.pointee.segment) }
+            decoder.countPeeked(truncated: ahead.pointee.segment.truncated)
             summary.tcpPackets += 1
             return
         }
