@@ -118,7 +118,7 @@ def resident(path):
 
 def warm(path):
     """Puts the file in the page cache in the same state before every measurement of it (the targets are for a warm
-    cache), and says how much of it was cached before and in what folios it is cached after.
+    cache), and logs and returns how much of it was cached before and in what folios it is cached after.
 
     The state is that of a capture read once from disk: its cached pages are dropped (posix_fadvise DONTNEED) and
     it is read back with `cat`. The kernel then keeps it in large folios, which it maps many pages per fault. What
@@ -136,24 +136,23 @@ def warm(path):
     except (OSError, AttributeError):
         pass
     subprocess.run(["cat", path], stdout=subprocess.DEVNULL)
-    return before, folios(path)
-
-
-def folios(path):
-    """(share of the cached pages in large folios, mean folio size in pages), or None where unknown (not root)."""
-    out = subprocess.run([WALK, "-f", path], capture_output=True, text=True).stdout.split()
-    try:
-        return float(out[0]), float(out[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def log_cache_state(before, after):
+    after = folios(path)
     if before is not None:
         log("  page cache before the warm-up: %.0f%% of the file" % (100 * before))
     if after is not None:
         log("  after dropping it and reading it back: %.0f%% of its pages in large folios, %.1f pages per folio"
-            % (100 * after[0], after[1]))
+            % (100 * after["large_share"], after["mean_pages"]))
+    return before, after
+
+
+def folios(path):
+    """{"large_share": share of the cached pages in large folios, "mean_pages": mean folio size in pages}, or None
+    where unknown (not root)."""
+    out = subprocess.run([WALK, "-f", path], capture_output=True, text=True).stdout.split()
+    try:
+        return {"large_share": float(out[0]), "mean_pages": float(out[1])}
+    except (IndexError, ValueError):
+        return None
 
 
 def runs(cmd, n, **kw):
@@ -246,11 +245,10 @@ def main():
         # slower for a while (helloscope's three runs right after it: 0.79, 0.57, 0.48 s, against 0.45 s later).
         cmd, ev = analyze_cmd(path, tag)
         before, after = warm(path)
-        log_cache_state(before, after)
         hs = runs(cmd, RUNS)
         hs["mb_s"], hs["pkts_s"] = nbytes / 1e6 / hs["wall"], meta["packets"] / hs["wall"]
         hs["resident_before_warm_up"] = before
-        hs["folios_after_warm_up"] = after and {"large_share": after[0], "mean_pages": after[1]}
+        hs["folios_after_warm_up"] = after
         hsr = None
         if has_report:
             cmd, _ = analyze_cmd(path, tag + ".r", report=True)
@@ -293,7 +291,6 @@ def main():
         log("\n%s: %.1f MB, %d packets, %d ClientHellos, %d OCSP requests"
             % (tag, nbytes / 1e6, packets, meta["client_hellos"], meta["ocsp_requests"]))
         before, after = warm(path)
-        log_cache_state(before, after)
         cat = runs(["sh", "-c", 'cat "$0" > /dev/null', path], RUNS)
         hsr = hsn = None
         if has_report:
@@ -310,7 +307,7 @@ def main():
         chk = check(path + ".truth.ndjson", ev, has_ocsp)
         counters = summary_of(ev).get("counters", {})
         row = {"capture": tag, "format": fmt, "bytes": nbytes, "packets": packets, "resident_before_warm_up": before,
-               "folios_after_warm_up": after and {"large_share": after[0], "mean_pages": after[1]},
+               "folios_after_warm_up": after,
                "cat": cat, "walk": walk,
                "walk_prefetch": walk_pf,
                "helloscope": hs, "helloscope_report": hsr, "helloscope_report_no_hash": hsn, "check": chk,
