@@ -79,30 +79,46 @@ public struct EventContext: Sendable {
     /// The members every event starts with: type, time, capture, frame, endpoints, transport and flow id. Each
     /// address is formatted once, for its own member and for the flow id.
     func write(type: StaticString, to w: inout JSONWriter) {
-        w.field("type", plain: type)
-        w.field("ts", seconds: seconds, nanoseconds: nanoseconds)
-        w.field("capture", capture)
-        w.field("frame", frame)
+        w.members { write(type: type, to: $0) }
+    }
+
+    /// The same members, the first ones of an object written through `JSONWriter.members`. `type` is plain ASCII.
+    func write(type: StaticString, to m: JSONMembers) {
+        m.raw("\"type\":\"")
+        m.raw(type)
+        m.raw("\",\"ts\":")
+        if rfc3339InPlace(seconds: seconds, nanoseconds: nanoseconds) {
+            m.plain(maximumLength: 27) { writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, to: $0) }
+        } else {
+            m.string(rfc3339General(seconds: seconds, nanoseconds: nanoseconds))
+        }
+        m.raw(",\"capture\":")
+        m.string(capture)
+        m.raw(",\"frame\":")
+        m.int(frame)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * IPAddress.maximumTextLength) { t in
             let s = t.baseAddress!, d = s + IPAddress.maximumTextLength
             let sn = source.address.writeText(to: s)
             let dn = destination.address.writeText(to: d)
-            w.key("src_ip")
-            w.plainString(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, s, sn); return sn }
-            w.field("src_port", Int(source.port))
-            w.key("dst_ip")
-            w.plainString(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, d, dn); return dn }
-            w.field("dst_port", Int(destination.port))
+            m.raw(",\"src_ip\":")
+            m.plain(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, s, sn); return sn }
+            m.raw(",\"src_port\":")
+            m.int(Int(source.port))
+            m.raw(",\"dst_ip\":")
+            m.plain(maximumLength: IPAddress.maximumTextLength) { hs_copy($0, d, dn); return dn }
+            m.raw(",\"dst_port\":")
+            m.int(Int(destination.port))
             // The transport is always `tcp` or `udp`, so nothing in it or the flow id needs escaping; any other
             // value is written through the escaping path.
             guard transport == "tcp" || transport == "udp" else {
-                w.field("transport", transport)
-                w.field("flow", flowID)
+                m.raw(",\"transport\":")
+                m.string(transport)
+                m.raw(",\"flow\":")
+                m.string(flowID)
                 return
             }
-            w.field("transport", plain: transport == "tcp" ? "tcp" : "udp")
-            w.key("flow")
-            w.plainString(maximumLength: Self.maximumFlowIDLength) {
+            m.raw(transport == "tcp" ? ",\"transport\":\"tcp\",\"flow\":" : ",\"transport\":\"udp\",\"flow\":")
+            m.plain(maximumLength: Self.maximumFlowIDLength) {
                 writeFlowID(to: $0, sourceText: s, sn, destinationText: d, dn)
             }
         }
@@ -141,56 +157,87 @@ public struct ClientHelloEvent: Sendable {
 
     /// `"tls_version": tlsVersion`, copied from the JA4 prefix's bytes when they are plain ASCII (they always are:
     /// the prefix is made of ASCII letters and digits).
-    func writeTLSVersion(to w: inout JSONWriter) {
+    /// The value of `tls_version`: `tlsVersion`, copied from the JA4 prefix's bytes when they are plain ASCII (they
+    /// always are: the prefix is made of ASCII letters and digits).
+    func writeTLSVersion(to m: JSONMembers) {
         var prefix = ja4.prefix
         let copied = prefix.withUTF8 { u -> Bool in
             guard u.count >= 3, u.allSatisfy({ $0 >= 0x30 && $0 < 0x7f && $0 != 0x5c }) else { return false }
-            w.key("tls_version")
-            w.plainString(maximumLength: 2) { p in p[0] = u[1]; p[1] = u[2]; return 2 }
+            m.plain(maximumLength: 2) { p in p[0] = u[1]; p[1] = u[2]; return 2 }
             return true
         }
-        if !copied { w.field("tls_version", tlsVersion) }
+        if !copied { m.string(tlsVersion) }
     }
 
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        context.write(type: "client_hello", to: &w)
-        w.field("index", index)
-        w.field("protocol", protocolName)
-        if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
-        w.field("sslv2_format", hello.isSSLv2Format)
-        w.field("record_version", Int(recordVersion))
-        w.field("legacy_version", Int(hello.legacyVersion))
-        writeTLSVersion(to: &w)
-        w.field("sni", sni)
-        w.field("alpn", utf8Strings: hello.alpnProtocolNames)
-        if hello.isSSLv2Format { w.field("cipher_suites", ints: hello.sslv2CipherSpecs) } else { w.field("cipher_suites", ints: hello.cipherSuiteList) }
-        hello.extensions.withUnsafeBufferPointer { e in w.field("extensions", u16Count: e.count) { e[$0].type } }
-        w.field("supported_groups", ints: hello.supportedGroupList)
-        w.field("ec_point_formats", ints: hello.ecPointFormatBytes)
-        w.field("signature_algorithms", ints: hello.signatureAlgorithmList)
-        w.field("supported_versions", ints: hello.supportedVersionList)
-        w.field("key_share_groups", ints: hello.keyShareGroupList)
-        let sr = hello.statusRequest
-        w.key("status_request")
-        w.beginObject()
-        w.field("offered", sr != nil)
-        w.field("index", sr?.index)
-        w.field("extension_count", hello.extensions.count)
-        w.field("status_type", sr?.statusType.map { Int($0) })
-        w.field("responder_id_count", sr?.responderIDCount)
-        w.field("request_extensions_length", sr?.requestExtensionsLength)
-        w.endObject()
-        w.field("status_request_v2", hello.offersStatusRequestV2)
-        w.field("signed_certificate_timestamp", hello.offersSignedCertificateTimestamp)
-        w.field("encrypted_client_hello", hello.hasEncryptedClientHello)
-        w.field("quic_transport_parameters", hello.hasQUICTransportParameters)
-        w.field("ja3", ja3?.hash)
-        w.field("ja3_string", ja3?.string)
-        w.field("ja4", ja4.ja4)
-        w.field("ja4_r", ja4.ja4_r)
-        w.field("ja4_o", ja4.ja4_o)
-        w.field("ja4_ro", ja4.ja4_ro)
+        w.members { m in
+            context.write(type: "client_hello", to: m)
+            m.raw(",\"index\":")
+            m.int(index)
+            m.raw(",\"protocol\":")
+            m.string(protocolName)
+            if let quicVersion { m.raw(",\"quic_version\":"); m.string(hex32(quicVersion)) }
+            m.raw(hello.isSSLv2Format ? ",\"sslv2_format\":true,\"record_version\":" : ",\"sslv2_format\":false,\"record_version\":")
+            m.int(Int(recordVersion))
+            m.raw(",\"legacy_version\":")
+            m.int(Int(hello.legacyVersion))
+            m.raw(",\"tls_version\":")
+            writeTLSVersion(to: m)
+            m.raw(",\"sni\":")
+            m.string(sni)
+            m.raw(",\"alpn\":")
+            m.list(utf8Strings: hello.alpnProtocolNames)
+            m.raw(",\"cipher_suites\":")
+            if hello.isSSLv2Format {
+                m.list(ints: hello.sslv2CipherSpecs)
+            } else {
+                m.list(hello.cipherSuiteList)
+            }
+            m.raw(",\"extensions\":")
+            hello.extensions.withUnsafeBufferPointer { e in m.list(count: e.count) { e[$0].type } }
+            m.raw(",\"supported_groups\":")
+            m.list(hello.supportedGroupList)
+            m.raw(",\"ec_point_formats\":")
+            m.list(bytes: hello.ecPointFormatBytes)
+            m.raw(",\"signature_algorithms\":")
+            m.list(hello.signatureAlgorithmList)
+            m.raw(",\"supported_versions\":")
+            m.list(hello.supportedVersionList)
+            m.raw(",\"key_share_groups\":")
+            m.list(ints: hello.keyShareGroupList)
+            let sr = hello.statusRequest
+            m.raw(sr != nil ? ",\"status_request\":{\"offered\":true,\"index\":" : ",\"status_request\":{\"offered\":false,\"index\":")
+            m.int(sr?.index)
+            m.raw(",\"extension_count\":")
+            m.int(hello.extensions.count)
+            m.raw(",\"status_type\":")
+            m.int(sr?.statusType.map { Int($0) })
+            m.raw(",\"responder_id_count\":")
+            m.int(sr?.responderIDCount)
+            m.raw(",\"request_extensions_length\":")
+            m.int(sr?.requestExtensionsLength)
+            m.raw("},\"status_request_v2\":")
+            m.bool(hello.offersStatusRequestV2)
+            m.raw(",\"signed_certificate_timestamp\":")
+            m.bool(hello.offersSignedCertificateTimestamp)
+            m.raw(",\"encrypted_client_hello\":")
+            m.bool(hello.hasEncryptedClientHello)
+            m.raw(",\"quic_transport_parameters\":")
+            m.bool(hello.hasQUICTransportParameters)
+            m.raw(",\"ja3\":")
+            m.string(ja3?.hash)
+            m.raw(",\"ja3_string\":")
+            m.string(ja3?.string)
+            m.raw(",\"ja4\":")
+            m.string(ja4.ja4)
+            m.raw(",\"ja4_r\":")
+            m.string(ja4.ja4_r)
+            m.raw(",\"ja4_o\":")
+            m.string(ja4.ja4_o)
+            m.raw(",\"ja4_ro\":")
+            m.string(ja4.ja4_ro)
+        }
         w.endObject()
     }
 }
@@ -211,20 +258,34 @@ public struct ServerHelloEvent: Sendable {
 
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        context.write(type: "server_hello", to: &w)
-        w.field("index", index)
-        w.field("protocol", protocolName)
-        if let quicVersion { w.key("quic_version"); w.string(hex32(quicVersion)) }
-        w.field("record_version", Int(recordVersion))
-        w.field("legacy_version", Int(hello.legacyVersion))
-        w.field("tls_version", tlsVersion)
-        w.field("cipher_suite", Int(hello.cipherSuite))
-        hello.extensions.withUnsafeBufferPointer { e in w.field("extensions", u16Count: e.count) { e[$0].type } }
-        w.field("hello_retry_request", hello.isHelloRetryRequest)
-        w.field("status_request_acknowledged", hello.acknowledgesStatusRequest)
-        w.field("sni", sni)
-        w.field("ja3s", ja3s.hash)
-        w.field("ja3s_string", ja3s.string)
+        w.members { m in
+            context.write(type: "server_hello", to: m)
+            m.raw(",\"index\":")
+            m.int(index)
+            m.raw(",\"protocol\":")
+            m.string(protocolName)
+            if let quicVersion { m.raw(",\"quic_version\":"); m.string(hex32(quicVersion)) }
+            m.raw(",\"record_version\":")
+            m.int(Int(recordVersion))
+            m.raw(",\"legacy_version\":")
+            m.int(Int(hello.legacyVersion))
+            m.raw(",\"tls_version\":")
+            m.string(tlsVersion)
+            m.raw(",\"cipher_suite\":")
+            m.int(Int(hello.cipherSuite))
+            m.raw(",\"extensions\":")
+            hello.extensions.withUnsafeBufferPointer { e in m.list(count: e.count) { e[$0].type } }
+            m.raw(",\"hello_retry_request\":")
+            m.bool(hello.isHelloRetryRequest)
+            m.raw(",\"status_request_acknowledged\":")
+            m.bool(hello.acknowledgesStatusRequest)
+            m.raw(",\"sni\":")
+            m.string(sni)
+            m.raw(",\"ja3s\":")
+            m.string(ja3s.hash)
+            m.raw(",\"ja3s_string\":")
+            m.string(ja3s.string)
+        }
         w.endObject()
     }
 }

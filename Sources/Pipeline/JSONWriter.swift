@@ -111,6 +111,82 @@ func writeDecimal(_ v: UInt16, to p: UnsafeMutablePointer<UInt8>) -> Int {
     return digits
 }
 
+/// Object members written as raw JSON, for `JSONWriter.members`: names come with their punctuation in the
+/// literals (`,"index":`), values are appended with one capacity check each. Strings are escaped as the writer
+/// escapes them; literals are written in the source and hold nothing to escape.
+public struct JSONMembers {
+    fileprivate let b: JSONBytes
+
+    fileprivate init(_ b: JSONBytes) { self.b = b }
+
+    /// Appends `text` as it is: member names with their quotes, colon and comma, or whole JSON values.
+    @inline(__always)
+    public func raw(_ text: StaticString) {
+        assert(text.hasPointerRepresentation)
+        b.put(text.utf8Start, text.utf8CodeUnitCount)
+    }
+
+    @inline(__always)
+    public func int(_ v: Int) { b.putDecimal(Int64(v)) }
+
+    @inline(__always)
+    public func int(_ v: Int?) { if let v { int(v) } else { raw("null") } }
+
+    @inline(__always)
+    public func bool(_ v: Bool) { raw(v ? "true" : "false") }
+
+    public func string(_ s: String) { b.putQuoted(s) }
+
+    public func string(_ s: String?) { if let s { b.putQuoted(s) } else { raw("null") } }
+
+    /// A string of bytes from a packet (`JSONWriter.string(utf8:)`).
+    public func string(utf8 bytes: ArraySlice<UInt8>) { b.putString(utf8: bytes) }
+
+    /// A string this module formats (an address, a time, a flow id): see `JSONWriter.plainString`.
+    @inline(__always)
+    public func plain(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        b.putPlain(maximumLength: maximumLength, body)
+    }
+
+    /// `[v0,v1,…]`, `value(i)` the `i`th of `count` 16-bit values.
+    @inline(__always)
+    public func list(count: Int, _ value: (Int) -> UInt16) { b.putList(count: count, value) }
+
+    /// A TLS list read in place (cipher suites, groups, signature algorithms, versions).
+    public func list(_ l: TLSUInt16List) {
+        l.withUnsafeBigEndianBytes { u in list(count: u.count / 2) { UInt16(u[2 * $0]) << 8 | UInt16(u[2 * $0 + 1]) } }
+    }
+
+    /// `[…]` of small integers (EC point formats).
+    public func list(bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { u in list(count: u.count) { UInt16(u[$0]) } }
+    }
+
+    /// `[…]` of integers of any width (SSLv2 cipher specs, key share groups).
+    public func list<S: Sequence>(ints: S) where S.Element: FixedWidthInteger {
+        b.put(UInt8(ascii: "["))
+        var first = true
+        for v in ints {
+            if !first { b.put(UInt8(ascii: ",")) }
+            first = false
+            if let x = Int64(exactly: v) { b.putDecimal(x) } else { var t = String(v); t.withUTF8 { b.put($0) } }
+        }
+        b.put(UInt8(ascii: "]"))
+    }
+
+    /// `[…]` of strings from packet bytes.
+    public func list<S: Sequence>(utf8Strings: S) where S.Element == ArraySlice<UInt8> {
+        b.put(UInt8(ascii: "["))
+        var first = true
+        for v in utf8Strings {
+            if !first { b.put(UInt8(ascii: ",")) }
+            first = false
+            b.putString(utf8: v)
+        }
+        b.put(UInt8(ascii: "]"))
+    }
+}
+
 /// A small streaming JSON writer into a reusable byte buffer: objects and arrays in the order written,
 /// strings escaped per RFC 8259 (control characters as `\u00XX`, and U+2028/U+2029 escaped too so the output
 /// is safe to embed in JavaScript), never a raw byte from a packet.
@@ -200,6 +276,17 @@ public struct JSONWriter {
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    /// Writes members of the object being written, known in advance, through a `JSONMembers`: the writer's
+    /// nesting and comma bookkeeping is done once (a comma before the first member if one came before), and each
+    /// piece is appended with nothing but a capacity check. `body` writes the first member without a leading comma
+    /// and every other with one, as `,"name":` literals. Events write their fixed members this way.
+    @inline(__always)
+    public mutating func members(_ body: (JSONMembers) -> Void) {
+        let b = buffer
+        separator(b)
+        body(JSONMembers(b))
+    }
+
     /// Writes `"name":` — the next value call writes the value. Member names written in the source are plain
     /// ASCII with nothing to escape (checked in debug builds), so they are copied as they are.
     public mutating func key(_ name: StaticString) {
@@ -221,7 +308,7 @@ public struct JSONWriter {
     public mutating func key(text name: String) {
         let b = buffer
         separator(b)
-        appendQuoted(name, b)
+        b.putQuoted(name)
         b.put(UInt8(ascii: ":"))
         keyPending = true
     }
@@ -229,14 +316,14 @@ public struct JSONWriter {
     public mutating func string(_ s: String) {
         let b = buffer
         valueStart(b)
-        appendQuoted(s, b)
+        b.putQuoted(s)
     }
 
     public mutating func int<T: BinaryInteger>(_ v: T) {
         let b = buffer
         valueStart(b)
         if let x = Int64(exactly: v) {
-            b.count += writeDecimal(x, to: b.reserve(20))
+            b.putDecimal(x)
         } else {
             var text = String(v)
             text.withUTF8 { b.put($0) }
@@ -283,7 +370,7 @@ public struct JSONWriter {
                 if !first { b.put(UInt8(ascii: ",")) }
                 first = false
                 if let x = Int64(exactly: v) {
-                    b.count += writeDecimal(x, to: b.reserve(20))
+                    b.putDecimal(x)
                 } else {
                     var text = String(v)
                     text.withUTF8 { b.put($0) }
@@ -315,19 +402,9 @@ public struct JSONWriter {
     @inline(__always)
     public mutating func field(_ name: StaticString, u16Count count: Int, _ value: (Int) -> UInt16) {
         key(name)
-        beginArray()
-        do {
-            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
-            let b = buffer
-            let p = b.reserve(count * 6)
-            var o = 0
-            for i in 0..<count {
-                if i > 0 { p[o] = UInt8(ascii: ","); o += 1 }
-                o += writeDecimal(value(i), to: p + o)
-            }
-            b.count += o
-        }
-        endArray()
+        let b = buffer
+        valueStart(b)
+        b.putList(count: count, value)
     }
 
     /// A TLS list read in place (cipher suites, groups, signature algorithms, versions), as `ints:` writes it.
@@ -358,12 +435,7 @@ public struct JSONWriter {
     mutating func plainString(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         let b = buffer
         valueStart(b)
-        let p = b.reserve(maximumLength + 2)
-        p[0] = UInt8(ascii: "\"")
-        let n = body(p + 1)
-        precondition(n <= maximumLength, "JSONWriter: plain string longer than announced")
-        p[n + 1] = UInt8(ascii: "\"")
-        b.count += n + 2
+        b.putPlain(maximumLength: maximumLength, body)
     }
 
     public mutating func field(_ name: StaticString, strings: [String]) {
@@ -376,16 +448,9 @@ public struct JSONWriter {
     /// Writes bytes from a packet as a string: as `String(decoding: bytes, as: UTF8.self)` would give them (invalid
     /// UTF-8 replaced by U+FFFD), escaped. Plain ASCII, the usual case, is escaped straight from the bytes.
     public mutating func string(utf8 bytes: ArraySlice<UInt8>) {
-        bytes.withUnsafeBufferPointer { u in
-            var ascii = true
-            for c in u where c >= 0x80 { ascii = false; break }
-            guard ascii else { string(String(decoding: u, as: UTF8.self)); return }
-            let b = buffer
-            valueStart(b)
-            b.put(UInt8(ascii: "\""))
-            appendEscaped(u, b)
-            b.put(UInt8(ascii: "\""))
-        }
+        let b = buffer
+        valueStart(b)
+        b.putString(utf8: bytes)
     }
 
     /// An array of strings made from packet bytes, each as `string(utf8:)` writes it.
@@ -405,15 +470,63 @@ public struct JSONWriter {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private func appendQuoted(_ s: String, _ b: JSONBytes) {
-        b.put(UInt8(ascii: "\""))
+}
+
+extension JSONBytes {
+    @inline(__always)
+    func putDecimal(_ x: Int64) { count += writeDecimal(x, to: reserve(20)) }
+
+    /// `[v0,v1,…]` for `count` 16-bit values, `value(i)` the `i`th (called once per index, in order): one capacity
+    /// check for the whole list.
+    @inline(__always)
+    func putList(count n: Int, _ value: (Int) -> UInt16) {
+        let p = reserve(n * 6 + 2)
+        p[0] = UInt8(ascii: "[")
+        var o = 1
+        for i in 0..<n {
+            if i > 0 { p[o] = UInt8(ascii: ","); o += 1 }
+            o += writeDecimal(value(i), to: p + o)
+        }
+        p[o] = UInt8(ascii: "]")
+        count += o + 1
+    }
+
+    /// A string of at most `maximumLength` bytes that `body` writes at the pointer it is given and whose count it
+    /// returns, quoted: bytes already valid inside a JSON string (trusted, produced by this module).
+    @inline(__always)
+    func putPlain(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let p = reserve(maximumLength + 2)
+        p[0] = UInt8(ascii: "\"")
+        let n = body(p + 1)
+        precondition(n <= maximumLength, "JSONWriter: plain string longer than announced")
+        p[n + 1] = UInt8(ascii: "\"")
+        count += n + 2
+    }
+
+    /// Bytes from a packet as a string: as `String(decoding: bytes, as: UTF8.self)` would give them (invalid UTF-8
+    /// replaced by U+FFFD), escaped. Plain ASCII, the usual case, is escaped straight from the bytes.
+    func putString(utf8 bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { u in
+            var ascii = true
+            for c in u where c >= 0x80 { ascii = false; break }
+            guard ascii else { putQuoted(String(decoding: u, as: UTF8.self)); return }
+            put(UInt8(ascii: "\""))
+            putEscaped(u)
+            put(UInt8(ascii: "\""))
+        }
+    }
+
+    /// Appends `s` as a JSON string, quoted and escaped.
+    func putQuoted(_ s: String) {
+        put(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { appendEscaped($0, b) }
-        b.put(UInt8(ascii: "\""))
+        s.withUTF8 { putEscaped($0) }
+        put(UInt8(ascii: "\""))
     }
 
     /// Appends well-formed UTF-8, escaped: runs of bytes that need no escape are copied at once.
-    private func appendEscaped(_ u: UnsafeBufferPointer<UInt8>, _ b: JSONBytes) {
+    func putEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        let b = self
         guard let base = u.baseAddress else { return }
         let n = u.count
         // The plain run from the start, copied as it is scanned: all of the string, usually.
