@@ -126,6 +126,17 @@ public struct JSONMembers {
         b.put(text.utf8Start, text.utf8CodeUnitCount)
     }
 
+    /// `name` (with its punctuation: `,"index":`) and the value, for each kind of value below.
+    @inline(__always)
+    public func field(_ name: StaticString, _ v: Int) { raw(name); int(v) }
+    @inline(__always)
+    public func field(_ name: StaticString, _ v: Int?) { raw(name); int(v) }
+    @inline(__always)
+    public func field(_ name: StaticString, _ v: Bool) { raw(name); bool(v) }
+    public func field(_ name: StaticString, _ v: String) { raw(name); string(v) }
+    public func field(_ name: StaticString, _ v: String?) { raw(name); string(v) }
+    public func field(_ name: StaticString, list l: TLSUInt16List) { raw(name); list(l) }
+
     @inline(__always)
     public func int(_ v: Int) { b.putDecimal(Int64(v)) }
 
