@@ -127,15 +127,12 @@ public struct JSONMembers {
     }
 
     /// `name` (with its punctuation: `,"index":`) and the value, for each kind of value below.
-    @inline(__always)
-    public func field(_ name: StaticString, _ v: Int) { raw(name); int(v) }
-    @inline(__always)
-    public func field(_ name: StaticString, _ v: Int?) { raw(name); int(v) }
-    @inline(__always)
-    public func field(_ name: StaticString, _ v: Bool) { raw(name); bool(v) }
-    public func field(_ name: StaticString, _ v: String) { raw(name); string(v) }
-    public func field(_ name: StaticString, _ v: String?) { raw(name); string(v) }
-    public func field(_ name: StaticString, list l: TLSUInt16List) { raw(name); list(l) }
+    @inline(__always) public func field(_ name: StaticString, _ v: Int) { raw(name); int(v) }
+    @inline(__always) public func field(_ name: StaticString, _ v: Int?) { raw(name); int(v) }
+    @inline(__always) public func field(_ name: StaticString, _ v: Bool) { raw(name); bool(v) }
+    @inline(__always) public func field(_ name: StaticString, _ v: String) { raw(name); string(v) }
+    @inline(__always) public func field(_ name: StaticString, _ v: String?) { raw(name); string(v) }
+    @inline(__always) public func field(_ name: StaticString, list l: TLSUInt16List) { raw(name); list(l) }
 
     @inline(__always)
     public func int(_ v: Int) { b.putDecimal(Int64(v)) }
@@ -153,7 +150,8 @@ public struct JSONMembers {
     /// A string of bytes from a packet (`JSONWriter.string(utf8:)`).
     public func string(utf8 bytes: ArraySlice<UInt8>) { b.putString(utf8: bytes) }
 
-    /// A string this module formats (an address, a time, a flow id): see `JSONWriter.plainString`.
+    /// A string this module formats (an address, a time, a flow id): at most `maximumLength` bytes that `body`
+    /// writes at the pointer it is given and whose count it returns, bytes already valid inside a JSON string.
     @inline(__always)
     public func plain(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         b.putPlain(maximumLength: maximumLength, body)
@@ -174,16 +172,7 @@ public struct JSONMembers {
     }
 
     /// `[…]` of integers of any width (SSLv2 cipher specs, key share groups).
-    public func list<S: Sequence>(ints: S) where S.Element: FixedWidthInteger {
-        b.put(UInt8(ascii: "["))
-        var first = true
-        for v in ints {
-            if !first { b.put(UInt8(ascii: ",")) }
-            first = false
-            if let x = Int64(exactly: v) { b.putDecimal(x) } else { var t = String(v); t.withUTF8 { b.put($0) } }
-        }
-        b.put(UInt8(ascii: "]"))
-    }
+    public func list<S: Sequence>(ints: S) where S.Element: BinaryInteger { b.putInts(ints) }
 
     /// `[…]` of strings from packet bytes.
     public func list<S: Sequence>(utf8Strings: S) where S.Element == ArraySlice<UInt8> {
@@ -372,23 +361,9 @@ public struct JSONWriter {
     public mutating func field(_ name: StaticString, _ v: Bool) { key(name); bool(v) }
     public mutating func field<S: Sequence>(_ name: StaticString, ints: S) where S.Element: BinaryInteger {
         key(name)
-        beginArray()
-        do {
-            // Held only in this scope: `endArray` must find the buffer unshared, or it would copy it.
-            let b = buffer
-            var first = true
-            for v in ints {
-                if !first { b.put(UInt8(ascii: ",")) }
-                first = false
-                if let x = Int64(exactly: v) {
-                    b.putDecimal(x)
-                } else {
-                    var text = String(v)
-                    text.withUTF8 { b.put($0) }
-                }
-            }
-        }
-        endArray()
+        let b = buffer
+        valueStart(b)
+        b.putInts(ints)
     }
 
     /// A list of 16-bit values (TLS code points: cipher suites, extension types, groups), as `ints:` writes it,
@@ -396,16 +371,6 @@ public struct JSONWriter {
     public mutating func field<C: Collection>(_ name: StaticString, ints: C) where C.Element == UInt16 {
         var values = ints.makeIterator()
         field(name, u16Count: ints.count) { _ in values.next()! }  // called once per index, in order
-    }
-
-    /// A string written in the source (an event type, a transport): plain ASCII with nothing to escape (checked in
-    /// debug builds), copied as it is.
-    public mutating func field(_ name: StaticString, plain value: StaticString) {
-        key(name)
-        let n = value.utf8CodeUnitCount
-        assert(UnsafeBufferPointer(start: value.utf8Start, count: n).allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c },
-               "plain value needs escaping")
-        plainString(maximumLength: n) { hs_copy($0, value.utf8Start, n); return n }
     }
 
     /// A list of `count` 16-bit values, `value(i)` the `i`th, as `ints:` writes them: one capacity check. `value` is
@@ -418,35 +383,12 @@ public struct JSONWriter {
         b.putList(count: count, value)
     }
 
-    /// A TLS list read in place (cipher suites, groups, signature algorithms, versions), as `ints:` writes it.
-    public mutating func field(_ name: StaticString, ints list: TLSUInt16List) {
-        list.withUnsafeBigEndianBytes { u in
-            field(name, u16Count: u.count / 2) { UInt16(u[2 * $0]) << 8 | UInt16(u[2 * $0 + 1]) }
-        }
-    }
-
-    /// An IP address in its text form (`IPAddress.description`), formatted in place.
+    /// An IP address in its text form (`IPAddress.description`), formatted in place as the events write it.
     public mutating func field(_ name: StaticString, address: IPAddress) {
         key(name)
-        plainString(maximumLength: IPAddress.maximumTextLength) { address.writeText(to: $0) }
-    }
-
-    /// An RFC 3339 timestamp (`rfc3339`), formatted in place.
-    public mutating func field(_ name: StaticString, seconds: Int64, nanoseconds: UInt32) {
-        key(name)
-        if rfc3339InPlace(seconds: seconds, nanoseconds: nanoseconds) {
-            plainString(maximumLength: 27) { writeRFC3339(seconds: seconds, nanoseconds: nanoseconds, to: $0) }
-        } else {
-            string(rfc3339General(seconds: seconds, nanoseconds: nanoseconds))
-        }
-    }
-
-    /// Writes, as one string value, at most `maximumLength` bytes that `body` writes at the pointer it is given and
-    /// whose count it returns: bytes already valid inside a JSON string (trusted, produced by this module).
-    mutating func plainString(maximumLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         let b = buffer
         valueStart(b)
-        b.putPlain(maximumLength: maximumLength, body)
+        b.putPlain(maximumLength: IPAddress.maximumTextLength) { address.writeText(to: $0) }
     }
 
     public mutating func field(_ name: StaticString, strings: [String]) {
@@ -464,14 +406,6 @@ public struct JSONWriter {
         b.putString(utf8: bytes)
     }
 
-    /// An array of strings made from packet bytes, each as `string(utf8:)` writes it.
-    public mutating func field<S: Sequence>(_ name: StaticString, utf8Strings: S) where S.Element == ArraySlice<UInt8> {
-        key(name)
-        beginArray()
-        for v in utf8Strings { string(utf8: v) }
-        endArray()
-    }
-
     /// Appends a JSON value already encoded (trusted, produced by this writer).
     public mutating func raw(_ encoded: [UInt8]) {
         let b = buffer
@@ -480,7 +414,6 @@ public struct JSONWriter {
     }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
 }
 
 extension JSONBytes {
@@ -512,6 +445,18 @@ extension JSONBytes {
         precondition(n <= maximumLength, "JSONWriter: plain string longer than announced")
         p[n + 1] = UInt8(ascii: "\"")
         count += n + 2
+    }
+
+    /// `[…]` of integers, in decimal (as `String(v)` writes them).
+    func putInts<S: Sequence>(_ ints: S) where S.Element: BinaryInteger {
+        put(UInt8(ascii: "["))
+        var first = true
+        for v in ints {
+            if !first { put(UInt8(ascii: ",")) }
+            first = false
+            if let x = Int64(exactly: v) { putDecimal(x) } else { var text = String(v); text.withUTF8 { put($0) } }
+        }
+        put(UInt8(ascii: "]"))
     }
 
     /// Bytes from a packet as a string: as `String(decoding: bytes, as: UTF8.self)` would give them (invalid UTF-8
