@@ -107,30 +107,32 @@ public final class FingerprintCache {
     /// only when the fingerprints read the same inputs.
     private func buildClientKey(_ h: ClientHello, transport: JA4.Transport) {
         let ciphers = h.cipherSuiteList
-        var bound = 1 + 2 + 2 + 2 * ciphers.count + 2
-        for e in h.extensions { bound += 2 + 4 + e.data.count }
-        var w = keyWriter(bound: bound)
-        switch transport {
-        case .tcp: w.u8(0)
-        case .quic: w.u8(1)
-        case .dtls: w.u8(2)
-        }
-        w.u16(h.legacyVersion)
-        w.u16(UInt16(truncatingIfNeeded: ciphers.count))
-        ciphers.withUnsafeBigEndianBytes { w.words($0, from: 0) }
-        w.u16(UInt16(truncatingIfNeeded: h.extensions.count))
-        for e in h.extensions {
-            w.u16Normalised(e.type)
-            let wordsFrom: Int
-            switch e.type {
-            case ExtensionType.applicationLayerProtocolNegotiation, ExtensionType.ecPointFormats: wordsFrom = Int.max
-            case ExtensionType.supportedVersions: wordsFrom = 1  // u8 length, then versions
-            case ExtensionType.signatureAlgorithms, ExtensionType.supportedGroups: wordsFrom = 2  // u16 length, then values
-            default: continue
+        h.withExtensions { spans, bytes in
+            var bound = 1 + 2 + 2 + 2 * ciphers.count + 2
+            for e in spans { bound += 2 + 4 + e.range.count }
+            var w = keyWriter(bound: bound)
+            switch transport {
+            case .tcp: w.u8(0)
+            case .quic: w.u8(1)
+            case .dtls: w.u8(2)
             }
-            e.data.withUnsafeBufferPointer { w.data($0, wordsFrom: wordsFrom) }
+            w.u16(h.legacyVersion)
+            w.u16(UInt16(truncatingIfNeeded: ciphers.count))
+            ciphers.withUnsafeBigEndianBytes { w.words($0, from: 0) }
+            w.u16(UInt16(truncatingIfNeeded: spans.count))
+            for e in spans {
+                w.u16Normalised(e.type)
+                let wordsFrom: Int
+                switch e.type {
+                case ExtensionType.applicationLayerProtocolNegotiation, ExtensionType.ecPointFormats: wordsFrom = Int.max
+                case ExtensionType.supportedVersions: wordsFrom = 1  // u8 length, then versions
+                case ExtensionType.signatureAlgorithms, ExtensionType.supportedGroups: wordsFrom = 2  // u16 length, then values
+                default: continue
+                }
+                w.data(UnsafeBufferPointer(rebasing: bytes[e.range]), wordsFrom: wordsFrom)
+            }
+            setKey(w)
         }
-        setKey(w)
     }
 }
 

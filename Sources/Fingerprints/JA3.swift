@@ -19,7 +19,7 @@ public struct JA3: Sendable, Equatable {
     public init?(clientHello h: ClientHello) {
         guard !h.isSSLv2Format else { return nil }
         let ciphers = decimalJoined(h.cipherSuiteList.filter { !isGREASE($0) })
-        let extensions = decimalJoined(h.extensions.map(\.type).filter { !isGREASE($0) })
+        let extensions = decimalJoined(h.extensionTypes.filter { !isGREASE($0) })
         let groups = decimalJoined(h.supportedGroupList.filter { !isGREASE($0) })
         let formats = decimalJoined(Array(h.ecPointFormatBytes))
         self.init(string: "\(h.legacyVersion),\(ciphers),\(extensions),\(groups),\(formats)")

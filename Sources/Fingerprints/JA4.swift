@@ -22,7 +22,7 @@ public struct JA4: Sendable, Equatable {
 
     public init(clientHello h: ClientHello, transport: Transport) {
         let ciphers = h.cipherSuiteList.filter { !isGREASE($0) }
-        let extensions = h.extensions.map(\.type).filter { !isGREASE($0) }
+        let extensions = h.extensionTypes.filter { !isGREASE($0) }
         let sigalgs = h.signatureAlgorithmList.filter { !isGREASE($0) }
         let version = ja4VersionCode(h.highestOfferedVersion)
         let sni = h.has(ExtensionType.serverName) ? "d" : "i"

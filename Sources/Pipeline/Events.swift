@@ -185,7 +185,7 @@ public struct ClientHelloEvent: Sendable {
                 m.list(hello.cipherSuiteList)
             }
             m.raw(",\"extensions\":")
-            hello.extensions.withUnsafeBufferPointer { e in m.list(count: e.count) { e[$0].type } }
+            hello.withExtensions { e, _ in m.list(count: e.count) { e[$0].type } }
             m.field(",\"supported_groups\":", list: hello.supportedGroupList)
             m.raw(",\"ec_point_formats\":")
             m.list(bytes: hello.ecPointFormatBytes)
@@ -196,7 +196,7 @@ public struct ClientHelloEvent: Sendable {
             let sr = hello.statusRequest
             m.raw(sr != nil ? ",\"status_request\":{\"offered\":true,\"index\":" : ",\"status_request\":{\"offered\":false,\"index\":")
             m.int(sr?.index)
-            m.field(",\"extension_count\":", hello.extensions.count)
+            m.field(",\"extension_count\":", hello.extensionCount)
             m.field(",\"status_type\":", sr?.statusType.map { Int($0) })
             m.field(",\"responder_id_count\":", sr?.responderIDCount)
             m.field(",\"request_extensions_length\":", sr?.requestExtensionsLength)

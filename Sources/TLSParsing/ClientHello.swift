@@ -29,10 +29,32 @@ public struct ClientHello: Sendable, Equatable {
     @usableFromInline private(set) var compressionRange: Range<Int>
     /// False when the hello ends after the compression methods (no extensions block at all).
     public var extensionsPresent: Bool
-    /// Extensions in wire order, GREASE kept; each one's `data` is a slice of the hello's bytes.
-    public var extensions: [TLSExtension]
+    /// Extensions in wire order, GREASE kept: their types and where their data lies in `storage`.
+    @usableFromInline private(set) var extensionSpans: [TLSExtensionSpan]
     public var isSSLv2Format: Bool
     public var sslv2CipherSpecs: [UInt32]
+
+    /// Extensions in wire order, GREASE kept; each one's `data` is a slice of the hello's bytes. Made from
+    /// `extensionSpans` on each read (the analysis reads the spans, `withExtensions`); a list set here has its
+    /// data appended to the hello's bytes.
+    public var extensions: [TLSExtension] {
+        get { extensionSpans.map { TLSExtension(type: $0.type, data: storage[$0.range]) } }
+        set {
+            var spans: [TLSExtensionSpan] = []
+            spans.reserveCapacity(newValue.count)
+            for e in newValue { spans.append(TLSExtensionSpan(type: e.type, range: appendToStorage(Array(e.data)))) }
+            extensionSpans = spans
+        }
+    }
+
+    /// The number of extensions.
+    public var extensionCount: Int { extensionSpans.count }
+
+    /// Calls `body` with the extensions' spans in wire order and the hello's bytes they point into.
+    @inlinable
+    public func withExtensions<R>(_ body: (UnsafeBufferPointer<TLSExtensionSpan>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try extensionSpans.withUnsafeBufferPointer { spans in try storage.withUnsafeBufferPointer { try body(spans, $0) } }
+    }
 
     /// The 32-byte random (the challenge of an SSL 2.0-format hello).
     public var random: [UInt8] {
@@ -65,7 +87,8 @@ public struct ClientHello: Sendable, Equatable {
             && a.sessionIDLength == b.sessionIDLength && a.cookieLength == b.cookieLength
             && a.storage[a.cipherSuiteRange] == b.storage[b.cipherSuiteRange]
             && a.storage[a.compressionRange] == b.storage[b.compressionRange]
-            && a.extensionsPresent == b.extensionsPresent && a.extensions == b.extensions
+            && a.extensionsPresent == b.extensionsPresent && a.extensionSpans.count == b.extensionSpans.count
+            && zip(a.extensionSpans, b.extensionSpans).allSatisfy { $0.type == $1.type && a.storage[$0.range] == b.storage[$1.range] }
             && a.isSSLv2Format == b.isSSLv2Format && a.sslv2CipherSpecs == b.sslv2CipherSpecs
     }
 
@@ -82,7 +105,7 @@ public struct ClientHello: Sendable, Equatable {
     }
 
     init(storage: [UInt8], legacyVersion: UInt16, randomRange: Range<Int>, sessionIDLength: Int, cookieLength: Int?,
-         cipherSuiteRange: Range<Int>, compressionRange: Range<Int>, extensionsPresent: Bool, extensions: [TLSExtension],
+         cipherSuiteRange: Range<Int>, compressionRange: Range<Int>, extensionsPresent: Bool, extensionSpans: [TLSExtensionSpan],
          isSSLv2Format: Bool, sslv2CipherSpecs: [UInt32]) {
         self.storage = storage
         self.legacyVersion = legacyVersion
@@ -92,7 +115,7 @@ public struct ClientHello: Sendable, Equatable {
         self.cipherSuiteRange = cipherSuiteRange
         self.compressionRange = compressionRange
         self.extensionsPresent = extensionsPresent
-        self.extensions = extensions
+        self.extensionSpans = extensionSpans
         self.isSSLv2Format = isSSLv2Format
         self.sslv2CipherSpecs = sslv2CipherSpecs
     }
@@ -113,10 +136,11 @@ public struct ClientHello: Sendable, Equatable {
         _ = c.skip(Int(csLen))  // length checked above
         guard let cmLen = c.u8(), c.skip(Int(cmLen)) else { throw .invalidLength("compression_methods") }
         let compressionRange = (c.o - Int(cmLen))..<c.o
-        let (present, extensions) = try c.extensionBlock(in: storage)
+        precondition(storage.count == raw.count, "client hello: bytes and storage differ")
+        let (present, spans) = try c.extensionSpans()
         return ClientHello(storage: storage, legacyVersion: version, randomRange: randomRange, sessionIDLength: Int(sidLen),
                            cookieLength: cookieLength, cipherSuiteRange: cipherSuiteRange, compressionRange: compressionRange,
-                           extensionsPresent: present, extensions: extensions, isSSLv2Format: false, sslv2CipherSpecs: [])
+                           extensionsPresent: present, extensionSpans: spans, isSSLv2Format: false, sslv2CipherSpecs: [])
     }
 
     /// Parses an SSL 2.0-format CLIENT-HELLO message body (after the 2- or 3-byte record header):
@@ -141,7 +165,7 @@ public struct ClientHello: Sendable, Equatable {
                 let challenge = c.o..<(c.o + Int(chLen))  // length checked above
                 return ClientHello(storage: message, legacyVersion: version, randomRange: challenge, sessionIDLength: Int(sidLen),
                                    cookieLength: nil, cipherSuiteRange: 0..<0, compressionRange: 0..<0, extensionsPresent: false,
-                                   extensions: [], isSSLv2Format: true, sslv2CipherSpecs: specs)
+                                   extensionSpans: [], isSSLv2Format: true, sslv2CipherSpecs: specs)
             }
         }
         return try out.get()
@@ -149,16 +173,26 @@ public struct ClientHello: Sendable, Equatable {
 
     // MARK: Typed accessors
 
-    public var extensionTypes: [UInt16] { extensions.map(\.type) }
+    public var extensionTypes: [UInt16] { extensionSpans.map(\.type) }
 
-    public func firstExtension(_ type: UInt16) -> TLSExtension? { extensions.first { $0.type == type } }
+    public func firstExtension(_ type: UInt16) -> TLSExtension? {
+        guard let d = firstExtensionData(type) else { return nil }
+        return TLSExtension(type: type, data: d)
+    }
 
-    public func has(_ type: UInt16) -> Bool { extensions.contains { $0.type == type } }
+    /// The data of the first extension of `type`, a slice of the hello's bytes.
+    @inlinable
+    public func firstExtensionData(_ type: UInt16) -> ArraySlice<UInt8>? {
+        for s in extensionSpans where s.type == type { return storage[s.range] }
+        return nil
+    }
+
+    public func has(_ type: UInt16) -> Bool { extensionSpans.contains { $0.type == type } }
 
     /// The first host_name of server_name (RFC 6066 §3), as sent (bytes taken as UTF-8, invalid bytes replaced).
     public var serverName: String? {
-        guard let ext = firstExtension(ExtensionType.serverName) else { return nil }
-        return ext.data.withCursor { c -> String? in
+        guard let data = firstExtensionData(ExtensionType.serverName) else { return nil }
+        return data.withCursor { c -> String? in
             guard let listLen = c.u16(), Int(listLen) <= c.remaining else { return nil }
             let end = c.o + Int(listLen)
             while c.o + 3 <= end {
@@ -175,7 +209,7 @@ public struct ClientHello: Sendable, Equatable {
     /// ALPN protocol names in order, read in place: `ProtocolName protocol_name_list<2..2^16-1>`, each
     /// `opaque ProtocolName<1..2^8-1>`. Ends at the first name that does not fit the list.
     public var alpnProtocolNames: ALPNProtocolNames {
-        ALPNProtocolNames(list: firstExtension(ExtensionType.applicationLayerProtocolNegotiation)?.data.lengthPrefixed16() ?? [][...])
+        ALPNProtocolNames(list: firstExtensionData(ExtensionType.applicationLayerProtocolNegotiation)?.lengthPrefixed16() ?? [][...])
     }
 
     /// supported_groups (RFC 8446 §4.2.7), wire order.
@@ -192,14 +226,14 @@ public struct ClientHello: Sendable, Equatable {
     public var ecPointFormats: [UInt8] { Array(ecPointFormatBytes) }
     /// ec_point_formats read in place: `ECPointFormat ec_point_format_list<1..2^8-1>` (empty when absent or cut).
     public var ecPointFormatBytes: ArraySlice<UInt8> {
-        firstExtension(ExtensionType.ecPointFormats)?.data.lengthPrefixed8() ?? [][...]
+        firstExtensionData(ExtensionType.ecPointFormats)?.lengthPrefixed8() ?? [][...]
     }
 
     /// supported_versions of a ClientHello (RFC 8446 §4.2.1): `ProtocolVersion versions<2..254>`.
     public var supportedVersions: [UInt16] { Array(supportedVersionList) }
     /// supported_versions read in place (a trailing odd byte is not a version; empty when absent or too long).
     public var supportedVersionList: TLSUInt16List {
-        guard let list = firstExtension(ExtensionType.supportedVersions)?.data.lengthPrefixed8() else { return TLSUInt16List([][...]) }
+        guard let list = firstExtensionData(ExtensionType.supportedVersions)?.lengthPrefixed8() else { return TLSUInt16List([][...]) }
         return TLSUInt16List(list.prefix(list.count & ~1))
     }
 
@@ -207,7 +241,7 @@ public struct ClientHello: Sendable, Equatable {
     public var keyShareGroups: [UInt16] { Array(keyShareGroupList) }
     /// Groups of the key_share entries, read in place.
     public var keyShareGroupList: KeyShareGroups {
-        guard let d = firstExtension(ExtensionType.keyShare)?.data, let list = d.lengthPrefixed16() else {
+        guard let d = firstExtensionData(ExtensionType.keyShare), let list = d.lengthPrefixed16() else {
             return KeyShareGroups(data: [][...], listLength: 0)
         }
         return KeyShareGroups(data: d[list.startIndex...], listLength: list.count)
@@ -215,8 +249,8 @@ public struct ClientHello: Sendable, Equatable {
 
     /// The status_request extension (RFC 6066 §8), with its index in the extension list as sent.
     public var statusRequest: StatusRequest? {
-        guard let index = extensions.firstIndex(where: { $0.type == ExtensionType.statusRequest }) else { return nil }
-        return extensions[index].data.withCursor { c in
+        guard let index = extensionSpans.firstIndex(where: { $0.type == ExtensionType.statusRequest }) else { return nil }
+        return storage[extensionSpans[index].range].withCursor { c in
             var sr = StatusRequest(statusType: nil, responderIDCount: 0, requestExtensionsLength: 0, index: index)
             guard let type = c.u8() else { return sr }
             sr.statusType = type
@@ -252,7 +286,7 @@ public struct ClientHello: Sendable, Equatable {
     /// A 16-bit-length-prefixed list of 16-bit values in extension `type`: empty when absent, when the length
     /// runs past the extension or is odd.
     private func list16(_ type: UInt16) -> TLSUInt16List {
-        guard let list = firstExtension(type)?.data.lengthPrefixed16(), list.count % 2 == 0 else { return TLSUInt16List([][...]) }
+        guard let list = firstExtensionData(type)?.lengthPrefixed16(), list.count % 2 == 0 else { return TLSUInt16List([][...]) }
         return TLSUInt16List(list)
     }
 }

@@ -22,6 +22,18 @@ public struct TLSExtension: Sendable, Equatable {
     }
 }
 
+/// Where one extension of a parsed hello lies in the bytes it was parsed from: its type and the range of its
+/// `extension_data` (RFC 8446 §4.2 `Extension`). Plain values, no reference to the bytes: a hello's list of them
+/// is copied and freed without touching a reference count per extension.
+public struct TLSExtensionSpan: Sendable, Equatable {
+    public var type: UInt16
+    public var range: Range<Int>
+    @inlinable public init(type: UInt16, range: Range<Int>) {
+        self.type = type
+        self.range = range
+    }
+}
+
 /// A list of 16-bit big-endian values read in place (cipher suites, supported_groups, signature_algorithms,
 /// supported_versions): `uint16 values<..>` without its length prefix. Built only from an even number of bytes.
 public struct TLSUInt16List: RandomAccessCollection, Sendable, Equatable {
@@ -164,10 +176,22 @@ struct ByteCursorLite {
     /// Returns whether the block was present, and the extensions in wire order, each one's data a slice of
     /// `storage`, whose bytes this cursor reads.
     mutating func extensionBlock(in storage: [UInt8]) throws(TLSParseError) -> (present: Bool, extensions: [TLSExtension]) {
+        precondition(storage.count == b.count, "extension block: cursor and storage differ")
+        return try extensionBlock { TLSExtension(type: $0, data: storage[$1]) }
+    }
+
+    /// `extensionBlock` as spans: each extension's type and where its data lies in the bytes this cursor reads.
+    mutating func extensionSpans() throws(TLSParseError) -> (present: Bool, extensions: [TLSExtensionSpan]) {
+        try extensionBlock { TLSExtensionSpan(type: $0, range: $1) }
+    }
+
+    /// The extensions block, each extension made by `make` from its type and the range of its data.
+    @inline(__always)
+    private mutating func extensionBlock<E>(_ make: (UInt16, Range<Int>) -> E) throws(TLSParseError) -> (present: Bool, extensions: [E]) {
         guard remaining > 0 else { return (false, []) }
         guard let extLen = u16(), Int(extLen) <= remaining else { throw .invalidLength("extensions") }
         let end = o + Int(extLen)
-        var extensions: [TLSExtension] = []
+        var extensions: [E] = []
         // Counted first (headers only), so the list is allocated once.
         var count = 0
         var p = o
@@ -176,10 +200,9 @@ struct ByteCursorLite {
             count += 1
         }
         extensions.reserveCapacity(count)
-        precondition(storage.count == b.count, "extension block: cursor and storage differ")
         while o < end {
             guard end - o >= 4, let type = u16(), let len = u16(), o + Int(len) <= end else { throw .invalidLength("extension") }
-            extensions.append(TLSExtension(type: type, data: storage[o..<(o + Int(len))]))
+            extensions.append(make(type, o..<(o + Int(len))))
             o += Int(len)
         }
         return (true, extensions)
