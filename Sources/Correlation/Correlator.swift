@@ -80,7 +80,7 @@ public final class Correlator: EventSink {
         var deadline: Int64 = .min
         switch event {
         case .clientHello(let e):
-            remember(e)
+            remember(context: e.context, sni: e.sni)
         case .certificate(let e):
             learn(e)
         case .ocspRequest(let e):
@@ -162,15 +162,16 @@ public final class Correlator: EventSink {
 
     // MARK: - Learning
 
-    private func remember(_ e: ClientHelloEvent) {
-        let client = e.context.source.address
-        advance(to: e.context.microseconds)
+    /// Remembers a ClientHello (its context and SNI: the event is not copied out of its box whole).
+    private func remember(context: EventContext, sni: String?) {
+        let client = context.source.address
+        advance(to: context.microseconds)
         if hellos[client] == nil && hellos.count >= options.maximumClients {
             sweep()
             if hellos.count >= options.maximumClients { hellos.removeAll(keepingCapacity: true) }
         }
         let cap = options.hellosPerClient
-        let hello = Hello(micros: e.context.microseconds, sni: e.sni, context: e.context)
+        let hello = Hello(micros: context.microseconds, sni: sni, context: context)
         // Updated in place: read out, appended to and stored back, the list would be copied on every hello.
         update(&hellos[client, default: []]) { list in
             if list.count >= cap { list.removeFirst() }

@@ -239,9 +239,9 @@ public final class CaptureAnalyzer {
         summary.clientHellos += 1
         let ctx = context(flow: flow, direction: direction)
         let (ja3, ja4) = fingerprints.clientHello(hello, transport: .tcp)
-        let event = ClientHelloEvent(context: ctx, index: index, protocolName: "tls",
-                                     recordVersion: recordVersion, hello: hello, sni: sni, ja3: ja3, ja4: ja4, quicVersion: nil)
-        sink.handle(.clientHello(event))
+        // Made in the event's box, not moved into it.
+        sink.handle(.clientHello(ClientHelloEvent(context: ctx, index: index, protocolName: "tls", recordVersion: recordVersion,
+                                                  hello: hello, sni: sni, ja3: ja3, ja4: ja4, quicVersion: nil)))
         if index == 1, let sni { responderContact(host: sni, via: "tls_sni", context: ctx) }
     }
 
