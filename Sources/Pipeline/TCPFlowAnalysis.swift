@@ -36,6 +36,13 @@ struct DirectionState {
     private var httpBox: HTTPParserBox?
     /// Whether this direction has an HTTP parser (read without copying the parser out of its box).
     var hasHTTP: Bool { httpBox != nil }
+    /// Runs `body` on the HTTP parser where it is, in its box (nil when there is none): copied out and stored
+    /// back, the parser's buffers would be retained and copied on every feed.
+    mutating func updateHTTP<R>(_ body: (inout HTTPStreamParser) -> R) -> R? {
+        guard httpBox != nil else { return nil }
+        if !isKnownUniquelyReferenced(&httpBox!) { httpBox = HTTPParserBox(httpBox!.parser) }
+        return body(&httpBox!.parser)
+    }
     var walker = TLSRecordWalker()
 }
 
@@ -314,11 +321,10 @@ extension CaptureAnalyzer: TCPStreamSink {
 
     private func feedHTTP(_ bytes: UnsafeRawBufferPointer, state: FlowState, direction d: inout DirectionState, index: Int,
                           flow: TCPFlow) {
-        guard var parser = d.http else { d.mode = .done; return }
-        let messages = parser.feed(bytes)
-        let failed = parser.error
-        let upgraded = parser.isUpgraded
-        d.http = parser
+        guard let (messages, failed, upgraded) = d.updateHTTP({ parser in (parser.feed(bytes), parser.error, parser.isUpgraded) }) else {
+            d.mode = .done
+            return
+        }
         for m in messages { httpMessage(m, state: state, index: index, flow: flow) }
         if let failed {
             count(PipelineCounter.httpMalformed)
