@@ -475,8 +475,12 @@ extension JSONBytes {
     /// Appends `s` as a JSON string, quoted and escaped.
     func putQuoted(_ s: String) {
         put(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { putEscaped($0) }
+        // A native string's bytes are read where they are (`withUTF8` would need a mutable copy: a retain and a
+        // release per string); other strings are made contiguous first.
+        if s.utf8.withContiguousStorageIfAvailable({ putEscaped($0) }) == nil {
+            var s = s
+            s.withUTF8 { putEscaped($0) }
+        }
         put(UInt8(ascii: "\""))
     }
 
