@@ -50,19 +50,21 @@ public final class Correlator: EventSink {
 
     public private(set) var index: CTIndex
     public let options: Options
-    public private(set) var counters = Counters()
+    // Used by one analysis thread at a time, never re-entered, each updated by one access at a time: no
+    // exclusivity checks (one per event and per held event otherwise).
+    @exclusivity(unchecked) public private(set) var counters = Counters()
     private let downstream: EventSink
     /// Events held behind an OCSP request, oldest first.
-    private var pending = HeldEvents()
-    private var hellos: [IPAddress: [Hello]] = [:]
+    @exclusivity(unchecked) private var pending = HeldEvents()
+    @exclusivity(unchecked) private var hellos: [IPAddress: [Hello]] = [:]
     /// Leaf serial served on a flow, and when.
     private var leafByFlow: [ServerFlow: (serial: String, micros: Int64)] = [:]
     private var issuers: [X509Certificate] = []
     /// The latest capture time seen in a ClientHello or certificate, and how many were remembered since the last
     /// sweep of what is older than the horizon.
-    private var newestMicros: Int64 = .min
-    private var rememberedSinceSweep = 0
-    private var lastSweepMicros: Int64 = .min
+    @exclusivity(unchecked) private var newestMicros: Int64 = .min
+    @exclusivity(unchecked) private var rememberedSinceSweep = 0
+    @exclusivity(unchecked) private var lastSweepMicros: Int64 = .min
 
     /// ClientHellos kept for linking requests (for diagnostics and tests).
     public var rememberedHellos: Int { hellos.values.reduce(0) { $0 + $1.count } }

@@ -16,7 +16,7 @@ public final class NDJSONEventWriter: EventSink {
     private let ownsDescriptor: Bool
     private let buffered: Bool
     @exclusivity(unchecked) private var writer = JSONWriter(capacity: 80 << 10)
-    public private(set) var eventsWritten = 0
+    @exclusivity(unchecked) public private(set) var eventsWritten = 0
     public private(set) var writeError: String?
 
     static let flushThreshold = 64 << 10
@@ -80,7 +80,7 @@ public enum OutputError: Error, CustomStringConvertible {
 
 /// Sends each event to several sinks.
 public final class EventFanOut: EventSink {
-    public var sinks: [EventSink]
+    public let sinks: [EventSink]
     public init(_ sinks: [EventSink]) { self.sinks = sinks }
     public func handle(_ event: Event) { for s in sinks { s.handle(event) } }
 }
