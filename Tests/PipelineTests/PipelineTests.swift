@@ -47,6 +47,25 @@ func analyzeBytes(_ bytes: [UInt8]) throws -> EventCollector {
         #expect(e.context.frame == 2 + sizes.count)  // the last segment completes it
     }
 
+    /// A ClientHello event's fields sit in a box its copies share: setting a field of one copy leaves the others as
+    /// they were (copy on write), and the copy reads back what was set.
+    @Test func clientHelloEventCopiesAreIndependent() throws {
+        let events = try analyze(Paths.packageRoot + "/captures/lab/curl-certstatus-staple12.pcap")
+        let original = try #require(events.clientHellos.first)
+        let sni = original.sni, frame = original.context.frame, ja4 = original.ja4.ja4
+        #expect(sni != nil)
+        var copy = original
+        copy.sni = "changed.example"
+        copy.context.frame += 1000
+        copy.ja4.ja4 = "t00i0000h0_000000000000_000000000000"
+        copy.hello.cipherSuites = [0x1301]
+        #expect(copy.sni == "changed.example" && copy.context.frame == frame + 1000)
+        #expect(copy.ja4.ja4 == "t00i0000h0_000000000000_000000000000" && copy.hello.cipherSuites == [0x1301])
+        #expect(original.sni == sni && original.context.frame == frame && original.ja4.ja4 == ja4)
+        #expect(original.hello.cipherSuites != [0x1301])
+        #expect(events.clientHellos.first?.sni == sni)
+    }
+
     @Test func reorderedAndDuplicatedSegments() throws {
         let events = try analyzeBytes(helloCapture(segmentSizes: [100, 200, 100, 117], order: [3, 1, 0, 2], duplicate: true))
         #expect(events.clientHellos.map(\.ja4.ja4) == [Self.expectedJA4])
