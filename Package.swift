@@ -10,7 +10,7 @@
 //   PacketDecoding      — link / IP / TCP / UDP decoding, tunnels, IP defragmentation, TCP reassembly
 //   CaptureInput  CaptureLive — pcap / pcapng files (mmap or stream), live interfaces (libpcap)
 //   CPcap  CCrypto      — system libraries (libpcap, libcrypto); CPrefetch — a cache hint for the reader;
-//   CScan               — the JSON writer's scan for bytes to escape
+//   CScan               — the JSON writer's scan for bytes to escape; Threads — POSIX threads for the worker pools
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -45,6 +45,8 @@ let package = Package(
         // A cache prefetch hint for the capture reader (C: Swift has no prefetch intrinsic).
         .target(name: "CPrefetch"),
         .target(name: "CScan"),
+        // POSIX threads and a condition lock for the worker pools (Foundation's would link all of Foundation).
+        .target(name: "Threads", swiftSettings: swiftSettings),
         .target(name: "CaptureInput", dependencies: ["CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "CaptureLive", dependencies: ["CPcap", "CaptureInput"], swiftSettings: swiftSettings),
 
@@ -60,7 +62,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "QUICParsing", dependencies: ["CCrypto", "CaptureInput"], swiftSettings: swiftSettings),
-        .target(name: "CTIndex", dependencies: ["PKIParsing"], swiftSettings: swiftSettings),
+        .target(name: "CTIndex", dependencies: ["PKIParsing", "Threads"], swiftSettings: swiftSettings),
 
         // MARK: - Fingerprints
         .target(name: "Fingerprints", dependencies: ["TLSParsing", "CCrypto"], swiftSettings: swiftSettings),
@@ -70,7 +72,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "CaptureInput", "PacketDecoding", "TLSParsing", "HTTPParsing", "PKIParsing", "QUICParsing",
-                "Fingerprints", "CScan",
+                "Fingerprints", "CScan", "Threads",
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,7 +81,7 @@ let package = Package(
         .target(name: "Correlation", dependencies: ["Pipeline", "CTIndex", "PKIParsing"], swiftSettings: swiftSettings),
 
         // MARK: - Report
-        .target(name: "Report", dependencies: ["Pipeline", "PKIParsing", "PacketDecoding"], swiftSettings: swiftSettings),
+        .target(name: "Report", dependencies: ["CaptureInput", "Pipeline", "PKIParsing", "PacketDecoding"], swiftSettings: swiftSettings),
 
         // MARK: - Command-line tool
         .executableTarget(

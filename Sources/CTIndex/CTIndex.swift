@@ -72,12 +72,15 @@ public enum CTIndexError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case unknownFormat(path: String)
     case capacityExceeded(String)
+    /// The loader's reader thread could not be created (the system's thread limit).
+    case threadNotStarted
 
     public var description: String {
         switch self {
         case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
         case .unknownFormat(let p): return "\(p): format not recognised (use --ct-format)"
         case .capacityExceeded(let w): return "index capacity exceeded: \(w)"
+        case .threadNotStarted: return "cannot start the loader's reader thread"
         }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Threads
 
 /// The crt.sh loader runs as two stages on two threads: a reader thread reads the file, splits records and parses
 /// them into batches of plain rows (no index access); the calling thread interns and appends them. Batches are
@@ -102,7 +102,7 @@ struct CrtshRowParser {
 
 /// Bounded hand-over between the two stages.
 final class CrtshBatchQueue: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var queue: [CrtshBatch] = []
     private var finished = false
     private var cancelled = false
@@ -170,7 +170,7 @@ extension CTIndex {
         let queue = CrtshBatchQueue()
         let maximumRecordSize = limits.maximumRecordSize
         let batchRows = 2048
-        let thread = Thread { [reader] in
+        let thread = WorkerThread(stackSize: 1 << 22) { [reader] in
             var reader = reader
             var splitter = JSONRecordSplitter(maximumRecordSize: maximumRecordSize)
             var parser = CrtshRowParser()
@@ -219,8 +219,8 @@ extension CTIndex {
             }
             queue.finish(bytes: total)
         }
-        thread.stackSize = 1 << 22
-        thread.start()
+        guard let thread else { throw CTIndexError.threadNotStarted }
+        defer { thread.join() }
 
         var scratch: [UInt8] = []
         var hostIDs: [UInt32] = []

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Threads
 
 /// Runs jobs (one per capture) on several threads and hands what they emit to one sink in job order, exactly as if
 /// they had run one after the other (`helloscope analyze --jobs N`).
@@ -111,7 +107,7 @@ public final class JobOutput: EventSink {
 }
 
 /// The state the job threads share, behind one mutex. `@unchecked Sendable`: every mutable field is read and
-/// written with `mutex` held, except `job` (set before the threads start, cleared after they have been joined)
+/// written with `condition` locked, except `job` (set before the threads start, cleared after they have been joined)
 /// and what `JobOutput` documents as owned by one thread at a time.
 final class JobCoordinator: @unchecked Sendable {
     let count: Int
@@ -119,8 +115,7 @@ final class JobCoordinator: @unchecked Sendable {
     let bufferLimit: Int
     let sink: EventSink
     private var job: ((Int, JobOutput) -> Void)?
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let condition = ConditionLock()
     /// The earliest job not yet delivered.
     private var head = 0
     /// The next job to start.
@@ -134,15 +129,6 @@ final class JobCoordinator: @unchecked Sendable {
         self.bufferLimit = bufferLimit
         self.sink = sink
         self.job = job
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
     }
 
     /// Works on the calling thread and `threads − 1` others until every job has been delivered.
@@ -153,9 +139,9 @@ final class JobCoordinator: @unchecked Sendable {
         }
         work()
         for t in started { t.join() }
-        pthread_mutex_lock(mutex)
+        condition.lock()
         precondition(head == count && outputs.isEmpty, "ordered jobs: not every job was delivered")
-        pthread_mutex_unlock(mutex)
+        condition.unlock()
         job = nil
     }
 
@@ -163,101 +149,57 @@ final class JobCoordinator: @unchecked Sendable {
     private func work() {
         guard let job else { return }
         while true {
-            pthread_mutex_lock(mutex)
-            while next < count && next >= head + window { pthread_cond_wait(condition, mutex) }
+            condition.lock()
+            while next < count && next >= head + window { condition.wait() }
             guard next < count else {
-                pthread_mutex_unlock(mutex)
+                condition.unlock()
                 return
             }
             let index = next
             next += 1
             let output = JobOutput(index: index, sink: sink, coordinator: self, streaming: head == index)
             outputs[index] = output
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             job(index, output)
             finish(output)
         }
     }
 
     func isHead(_ index: Int) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        condition.lock()
+        defer { condition.unlock() }
         return head == index
     }
 
     func waitUntilHead(_ index: Int) {
-        pthread_mutex_lock(mutex)
-        while head != index { pthread_cond_wait(condition, mutex) }
-        pthread_mutex_unlock(mutex)
+        condition.lock()
+        while head != index { condition.wait() }
+        condition.unlock()
     }
 
     /// A job has returned: if it is the head, deliver what it still holds and move on; otherwise the thread that
     /// makes it the head will.
     private func finish(_ output: JobOutput) {
-        pthread_mutex_lock(mutex)
+        condition.lock()
         output.finished = true
         let isHead = head == output.index
-        pthread_mutex_unlock(mutex)
+        condition.unlock()
         guard isHead else { return }
         output.deliverBuffer()
         var delivered = output.index
         while true {
-            pthread_mutex_lock(mutex)
+            condition.lock()
             outputs[delivered] = nil
             head = delivered + 1
-            pthread_cond_broadcast(condition)
+            condition.broadcast()
             guard let following = outputs[head], following.finished else {
-                pthread_mutex_unlock(mutex)
+                condition.unlock()
                 return
             }
-            pthread_mutex_unlock(mutex)
+            condition.unlock()
             // That job has returned, so nothing else touches its buffer; it is the head, so nothing else delivers.
             following.deliverBuffer()
             delivered = following.index
         }
-    }
-}
-
-/// A joinable POSIX thread with the main thread's usual 8 MiB stack.
-final class WorkerThread {
-    private final class Start {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    #if canImport(Darwin)
-    private var thread: pthread_t?
-    #else
-    private var thread = pthread_t()
-    #endif
-
-    /// Nil when the thread could not be created.
-    init?(_ body: @escaping () -> Void) {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setstacksize(&attributes, 8 << 20)
-        let start = Unmanaged.passRetained(Start(body)).toOpaque()
-        let status = pthread_create(&thread, &attributes, { context in
-            #if canImport(Darwin)
-            let start = Unmanaged<Start>.fromOpaque(context).takeRetainedValue()
-            #else
-            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
-            #endif
-            start.body()
-            return nil
-        }, start)
-        if status != 0 {
-            Unmanaged<Start>.fromOpaque(start).release()
-            return nil
-        }
-    }
-
-    func join() {
-        #if canImport(Darwin)
-        if let thread { pthread_join(thread, nil) }
-        #else
-        pthread_join(thread, nil)
-        #endif
     }
 }

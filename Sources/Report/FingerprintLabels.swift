@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import CaptureInput
 
 /// What a fingerprint is known to be: an application (and version), a library, a device.
 public struct FingerprintLabel: Sendable, Equatable {
@@ -59,7 +60,7 @@ public struct FingerprintDatabase: Sendable {
     public mutating func load(path: String) throws -> Int {
         guard let data = FileManager.default.contents(atPath: path) else { throw LoadError.unreadable(path) }
         let text = String(decoding: data, as: UTF8.self)
-        let name = (path as NSString).lastPathComponent
+        let name = lastPathComponent(path)
         if text.drop(while: { $0.isWhitespace }).first == "[" || text.drop(while: { $0.isWhitespace }).first == "{" {
             return try load(json: data, source: name)
         }
@@ -68,7 +69,7 @@ public struct FingerprintDatabase: Sendable {
 
     mutating func add(_ fields: [String: String], source: String) -> Bool {
         func v(_ keys: String...) -> String? {
-            for k in keys { if let x = fields[k]?.trimmingCharacters(in: .whitespaces), !x.isEmpty { return x } }
+            for k in keys { if let x = fields[k].map(FingerprintDatabase.trimmingBlanks), !x.isEmpty { return x } }
             return nil
         }
         let ja4 = v("ja4", "ja4_fingerprint")
@@ -108,21 +109,59 @@ public struct FingerprintDatabase: Sendable {
     }
 
     mutating func load(json data: Data, source: String) throws -> Int {
-        let object = try? JSONSerialization.jsonObject(with: data)
-        let array: [Any]
-        if let a = object as? [Any] { array = a } else if let o = object as? [String: Any], let a = o["fingerprints"] as? [Any] { array = a } else {
+        let decoder = JSONDecoder()
+        let array: [LabelObject]
+        if let a = try? decoder.decode([LabelObject].self, from: data) {
+            array = a
+        } else if let o = try? decoder.decode(LabelFile.self, from: data) {
+            array = o.fingerprints
+        } else {
             throw LoadError.malformed("expected a JSON array of objects")
         }
         var added = 0
-        for item in array {
-            guard let o = item as? [String: Any] else { continue }
-            var fields: [String: String] = [:]
-            for (k, v) in o {
-                if let s = v as? String { fields[k.lowercased()] = s } else if let n = v as? NSNumber { fields[k.lowercased()] = n.stringValue }
-            }
-            if add(fields, source: source) { added += 1 }
-        }
+        for o in array where add(o.fields, source: source) { added += 1 }
         return added
+    }
+
+    /// `{"fingerprints": [...]}`.
+    private struct LabelFile: Decodable {
+        var fingerprints: [LabelObject]
+    }
+
+    /// One element of a JSON labels file: its string and number members (numbers as text, booleans as 1 and 0),
+    /// keys lowercased; none for an element that is not an object.
+    private struct LabelObject: Decodable {
+        var fields: [String: String] = [:]
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: Decoder) throws {
+            guard let members = try? decoder.container(keyedBy: Key.self) else { return }
+            for key in members.allKeys {
+                let name = key.stringValue.lowercased()
+                if let s = try? members.decode(String.self, forKey: key) {
+                    fields[name] = s
+                } else if let b = try? members.decode(Bool.self, forKey: key) {
+                    fields[name] = b ? "1" : "0"
+                } else if let i = try? members.decode(Int.self, forKey: key) {
+                    fields[name] = String(i)
+                } else if let d = try? members.decode(Double.self, forKey: key) {
+                    fields[name] = String(d)
+                }
+            }
+        }
+    }
+
+    /// `s` without the spaces and tabs (not line breaks) at either end.
+    static func trimmingBlanks(_ s: String) -> String {
+        let blank: (Character) -> Bool = { $0.isWhitespace && !$0.isNewline }
+        guard let first = s.firstIndex(where: { !blank($0) }), let last = s.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(s[first...last])
     }
 
     /// RFC 4180 fields of one line (quotes, doubled quotes).

@@ -1,4 +1,3 @@
-import Foundation
 import Pipeline
 
 /// The readable summary `analyze` prints: captures, a table of clients with their classification and top
@@ -48,7 +47,7 @@ public enum HumanReport {
                         + ((check["operator"].stringValue).map { " (\(printable($0)))" } ?? "") + ": "
                         + (names.isEmpty ? "serial " + serials.joined(separator: ",") : names.joined(separator: ", "))
                         + (check["statuses"].arrayValue.isEmpty ? "" : " → " + check["statuses"].arrayValue.compactMap(\.stringValue).joined(separator: ","))
-                        + ((check["latency_ms"].doubleValue).map { String(format: " (%.1f ms)", $0) } ?? "") + "\n"
+                        + ((check["latency_ms"].doubleValue).map { " (" + fixedPoint($0, decimals: 1) + " ms)" } ?? "") + "\n"
                 }
                 let crl = rev["crl_downloads"].arrayValue.count
                 if crl > 0 { out += "      CRL downloads: \(crl)\n" }

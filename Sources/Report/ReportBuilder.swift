@@ -1,4 +1,3 @@
-import Foundation
 import Pipeline
 import PKIParsing
 import PacketDecoding
@@ -506,7 +505,7 @@ public final class ReportBuilder: EventSink {
                                          : names.joined(separator: ", ")
                 let during = checks.compactMap { c in c.tlsFlow.map { ($0, c.latency) } }
                 let handshake = during.first.map { link, latency in
-                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { String(format: ", adding %.1f ms", $0) } ?? "")
+                    "; during the TLS handshake with \(link.sni ?? link.flow)" + (latency.map { ", adding " + fixedPoint($0, decimals: 1) + " ms" } ?? "")
                 } ?? ""
                 out.append(Finding(kind: "live-ocsp-privacy-leak", severity: .medium,
                                    summary: "client \(ip) told \(who) it was visiting \(what) (\(checks.count) live OCSP check\(checks.count == 1 ? "" : "s")\(handshake))",

@@ -2,9 +2,14 @@ import ArgumentParser
 import CaptureInput
 import Correlation
 import CTIndex
-import Foundation
+import FoundationEssentials
 import Pipeline
 import Report
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct Helloscope: ParsableCommand {
@@ -25,7 +30,7 @@ struct Helloscope: ParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure {
                 Terminal.error(fullMessage(for: error))
-                Foundation.exit(2)
+                terminate(2)
             }
             exit(withError: error)
         }
@@ -227,7 +232,7 @@ struct Analyze: ParsableCommand {
         var analysed = 0
         OrderedJobs.run(count: captures.count, parallelism: parallelism, bufferLimit: jobBuffer, sink: sink) { i, output in
             let path = captures[i]
-            let name = path == "-" ? "-" : (path as NSString).lastPathComponent
+            let name = path == "-" ? "-" : lastPathComponent(path)
             do {
                 let reader = try CaptureReader(path: path)
                 // Hashed beside the analysis, on another thread; only the report shows it.
@@ -323,9 +328,9 @@ final class ProgressBar {
         if let total, total > 0 {
             let pct = Double(bytes) / Double(total) * 100
             let eta = rate > 0 ? Double(total - bytes) / rate : 0
-            line += String(format: " / %@ (%.0f%%), %@/s, ETA %.0fs", Self.size(Double(total)), pct, Self.size(rate), eta)
+            line += " / \(Self.size(Double(total))) (\(fixedPoint(pct, decimals: 0))%), \(Self.size(rate))/s, ETA \(fixedPoint(eta, decimals: 0))s"
         } else {
-            line += String(format: ", %@/s", Self.size(rate))
+            line += ", \(Self.size(rate))/s"
         }
         Terminal.writeAll(2, line + "\u{1b}[K")
     }
@@ -334,10 +339,19 @@ final class ProgressBar {
 
     static func size(_ v: Double) -> String {
         let gb = 1_073_741_824.0, mb = 1_048_576.0
-        if v >= gb { return String(format: "%.2f GB", v / gb) }
-        if v >= mb { return String(format: "%.1f MB", v / mb) }
-        return String(format: "%.0f KB", v / 1024)
+        if v >= gb { return fixedPoint(v / gb, decimals: 2) + " GB" }
+        if v >= mb { return fixedPoint(v / mb, decimals: 1) + " MB" }
+        return fixedPoint(v / 1024, decimals: 0) + " KB"
     }
+}
+
+/// Ends the process with `status` (the C library's `exit`: buffered output is flushed).
+func terminate(_ status: Int32) -> Never {
+    #if canImport(Glibc)
+    Glibc.exit(status)
+    #else
+    Darwin.exit(status)
+    #endif
 }
 
 enum Terminal {

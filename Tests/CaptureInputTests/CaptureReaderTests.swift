@@ -266,3 +266,16 @@ func readAll(_ reader: CaptureReader) -> [(frame: Int, seconds: Int64, nanos: UI
         #expect(throws: CaptureError.empty) { try CaptureReader(source: ByteSource(.bytes([]))) }
     }
 }
+
+@Suite struct PathNames {
+    @Test func lastComponent() {
+        #expect(lastPathComponent("captures/lab/curl-ocsp.pcap") == "curl-ocsp.pcap")
+        #expect(lastPathComponent("/tmp/x.pcapng") == "x.pcapng")
+        #expect(lastPathComponent("x.pcap") == "x.pcap")
+        #expect(lastPathComponent("dir/sub/") == "sub")
+        #expect(lastPathComponent("/") == "/")
+        #expect(lastPathComponent("//") == "/")
+        #expect(lastPathComponent("-") == "-")
+        #expect(lastPathComponent("") == "")
+    }
+}

@@ -225,3 +225,51 @@ extension JSONValue {
         #expect(try run(["analyze", "captures/lab/curl-nostatus.pcap", "--quiet", "--fail-on", "severe"]).0 == 2)
     }
 }
+
+@Suite struct LabelFiles {
+    func load(_ text: String, name: String) throws -> (Int, FingerprintDatabase) {
+        let path = Paths.temporaryPath(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var db = FingerprintDatabase()
+        let n = try db.load(path: path)
+        return (n, db)
+    }
+
+    @Test func jsonArrayOfObjects() throws {
+        // Members are matched without regard to case and trimmed of blanks; numbers and booleans become text; an
+        // element that is not an object, or names no fingerprint, adds nothing.
+        let (n, db) = try load("""
+            [{"JA4": " t13d1812h2_85036bcba153_d41ae481755e ", "application": "Python ssl", "version": 3.12, "kind": "library"},
+             "not an object", 7, null,
+             {"ja3": "773906b0efdefa24a7f2b8eb6985bf37", "app": "curl", "version": 8, "notes": true},
+             {"application": "no fingerprint"}]
+            """, name: "labels-array.json")
+        #expect(n == 2)
+        let python = try #require(db.label(ja4: "t13d1812h2_85036bcba153_d41ae481755e", ja3: nil))
+        #expect(python.application == "Python ssl" && python.version == "3.12" && python.kind == "library")
+        #expect(python.source.hasSuffix("labels-array.json") && !python.source.contains("/"))
+        let curl = try #require(db.label(ja4: nil, ja3: "773906b0efdefa24a7f2b8eb6985bf37"))
+        #expect(curl.application == "curl" && curl.version == "8" && curl.notes == "1")
+    }
+
+    @Test func jsonObjectWithFingerprints() throws {
+        let (n, db) = try load(#"{"fingerprints": [{"ja4_fingerprint": "t13d1516h2_8daaf6152771_02713d6af862", "name": "Chromium"}]}"#,
+                               name: "labels-object.json")
+        #expect(n == 1)
+        #expect(db.label(ja4: "t13d1516h2_8daaf6152771_02713d6af862", ja3: nil)?.kind == "browser")
+    }
+
+    @Test func jsonThatIsNotALabelList() throws {
+        #expect(throws: FingerprintDatabase.LoadError.self) { try load(#"{"labels": []}"#, name: "labels-wrong.json") }
+        #expect(throws: FingerprintDatabase.LoadError.self) { try load("[{\"ja4\": ", name: "labels-cut.json") }
+    }
+
+    @Test func fixedPointRoundsAsPrintf() {
+        #expect(fixedPoint(12.36, decimals: 1) == "12.4")
+        #expect(fixedPoint(2.25, decimals: 1) == "2.2")      // 2.25 is exact: to even
+        #expect(fixedPoint(0.35, decimals: 1) == "0.3")      // 0.35 is 0.34999…
+        #expect(fixedPoint(1536.0 / 1024, decimals: 2) == "1.50")
+        #expect(fixedPoint(99.5, decimals: 0) == "100")
+        #expect(fixedPoint(-0.04, decimals: 1) == "-0.0")
+    }
+}
