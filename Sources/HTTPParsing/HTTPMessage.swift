@@ -109,18 +109,23 @@ public struct HTTPMessage: Sendable, Hashable {
 
     /// Whether two field names are the same ignoring ASCII case, byte for byte (field names are tokens, RFC 9110
     /// §5.1: ASCII only). Compared in place, without a lower-cased copy of either.
+    /// The bytes are read where they are (`withContiguousStorageIfAvailable`): a mutable copy for `withUTF8` would
+    /// retain and release both strings on every comparison.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                guard x.count == y.count else { return false }
-                for i in 0..<x.count where x[i] != y[i] {
-                    let l = x[i] | 0x20
-                    guard l == y[i] | 0x20, l >= 0x61, l <= 0x7a else { return false }
-                }
+        guard a.utf8.count == b.utf8.count else { return false }
+        func same(_ x: UInt8, _ y: UInt8) -> Bool {
+            if x == y { return true }
+            let l = x | 0x20
+            return l == y | 0x20 && l >= 0x61 && l <= 0x7a
+        }
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                for i in 0..<x.count where !same(x[i], y[i]) { return false }
                 return true
             }
         }
+        if let inPlace, let result = inPlace { return result }
+        return a.utf8.elementsEqual(b.utf8, by: same)
     }
 
     /// The Host header, or for an absolute-form request target its authority. nil when neither exists
