@@ -10,7 +10,8 @@
 //   PacketDecoding      — link / IP / TCP / UDP decoding, tunnels, IP defragmentation, TCP reassembly
 //   CaptureInput  CaptureLive — pcap / pcapng files (mmap or stream), live interfaces (libpcap)
 //   CPcap  CCrypto      — system libraries (libpcap, libcrypto); CPrefetch — a cache hint for the reader;
-//   CScan               — the JSON writer's scan for bytes to escape; Threads — POSIX threads for the worker pools
+//   CScan               — the JSON writer's scan for bytes to escape; Threads — POSIX threads for the worker pools;
+//   CHeap               — the tool's C heap set-up (huge pages)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -45,6 +46,8 @@ let package = Package(
         // A cache prefetch hint for the capture reader (C: Swift has no prefetch intrinsic).
         .target(name: "CPrefetch"),
         .target(name: "CScan"),
+        // The C heap's set-up for the tool (huge pages, no shrinking and growing again): Sources/CHeap/CHeap.c.
+        .target(name: "CHeap"),
         // POSIX threads and a condition lock for the worker pools (Foundation's would link all of Foundation).
         .target(name: "Threads", swiftSettings: swiftSettings),
         .target(name: "CaptureInput", dependencies: ["CPrefetch"], swiftSettings: swiftSettings),
@@ -87,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "helloscope",
             dependencies: [
-                "Pipeline", "Correlation", "Report", "CaptureLive", "CTIndex",
+                "Pipeline", "Correlation", "Report", "CaptureLive", "CTIndex", "CHeap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

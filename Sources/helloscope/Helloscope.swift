@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaptureInput
+import CHeap
 import Correlation
 import CTIndex
 import FoundationEssentials
@@ -24,6 +25,8 @@ struct Helloscope: ParsableCommand {
 
     /// Exit status: usage errors are 2 (not the 64 of sysexits), like unreadable input.
     static func main() {
+        // The objects of the analysis in 64 MiB of heap advised for huge pages (Sources/CHeap/CHeap.c).
+        _ = hs_heap_prepare(64 << 20)
         do {
             var command = try parseAsRoot()
             try command.run()
