@@ -80,11 +80,4 @@ public final class ConditionLock: @unchecked Sendable {
 
     /// Wakes every thread waiting. Called with the lock held.
     public func broadcast() { pthread_cond_broadcast(condition) }
-
-    /// `body` with the lock held.
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
 }
