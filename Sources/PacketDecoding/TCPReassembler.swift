@@ -63,12 +63,14 @@ public struct TCPHalfConnection {
         var bytes: [UInt8]
     }
 
+    // The flags first, then the sequence number: 8 bytes, so that both halves' `wantsData` sit within the flow's
+    // first two cache lines (see `TCPFlow`).
     public internal(set) var started = false
-    /// The next sequence number expected (wraps modulo 2^32).
-    public internal(set) var nextSequence: UInt32 = 0
     public internal(set) var finished = false
     /// Whether the sink still wants this direction's bytes; once false, segments are only counted.
     public var wantsData = true
+    /// The next sequence number expected (wraps modulo 2^32).
+    public internal(set) var nextSequence: UInt32 = 0
     var pending: [Segment] = []
     var pendingBytes = 0
     public internal(set) var bytesDelivered: Int64 = 0
@@ -76,19 +78,22 @@ public struct TCPHalfConnection {
 
 /// A TCP connection being reassembled.
 public final class TCPFlow {
+    // Stored in this order on purpose: what the count-only path (`countSegmentOfQuietFlow`) reads and writes for
+    // every bulk segment (the key, the three counts, both halves' `wantsData`) lies within the object's first
+    // 124 bytes, two or three cache lines, which `FlowTable.prefetchFlow` requests a packet ahead.
     public let key: FlowKey
-    /// Creation order within the reassembler: breaks ties in time so that the order of flows ended together
-    /// (idle, end of capture) never depends on the hash table.
-    public let serial: Int
-    @exclusivity(unchecked) public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
-    /// The direction that sent the first SYN without ACK, when seen.
-    @exclusivity(unchecked) public internal(set) var synDirection: Int?
-    @exclusivity(unchecked) public internal(set) var firstSeenSeconds: Int64
     @exclusivity(unchecked) public internal(set) var lastSeenSeconds: Int64
     @exclusivity(unchecked) public internal(set) var packets = 0
     /// Number of the last segment seen (the reassembler's segment count then): orders flows last seen in the
     /// same second.
     @exclusivity(unchecked) var lastActivity = 0
+    @exclusivity(unchecked) public internal(set) var halves = (TCPHalfConnection(), TCPHalfConnection())
+    /// Creation order within the reassembler: breaks ties in time so that the order of flows ended together
+    /// (idle, end of capture) never depends on the hash table.
+    public let serial: Int
+    /// The direction that sent the first SYN without ACK, when seen.
+    @exclusivity(unchecked) public internal(set) var synDirection: Int?
+    @exclusivity(unchecked) public internal(set) var firstSeenSeconds: Int64
     /// Whatever the sink attaches (its per-flow analysis state).
     @exclusivity(unchecked) public var attachment: AnyObject?
 

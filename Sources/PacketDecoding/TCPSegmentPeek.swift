@@ -124,15 +124,14 @@ extension FlowTable {
     }
 
     /// Starts loading the flow with hash `h` if it is within the first slots of its probe run (the home slot was
-    /// prefetched a packet earlier). Reads the slot's reference without retaining it. Four cache lines:
-    /// the count-only path reads the key at the start of the object, both halves' `wantsData` and the counters
-    /// after them, up to about 200 bytes in.
+    /// prefetched a packet earlier). Reads the slot's reference without retaining it. The count-only path reads
+    /// bytes 16 to 123 of the object (the key, the counts, both halves' `wantsData`: see `TCPFlow`), two or three
+    /// cache lines as the object's 16-byte alignment falls.
     @inline(__always)
     func prefetchFlow(hash h: Int) {
         guard let object = probeReference(hash: h) else { return }
-        hs_prefetch(object)
-        hs_prefetch(object + 64)
-        hs_prefetch(object + 128)
-        hs_prefetch(object + 192)
+        hs_prefetch(object + 16)
+        hs_prefetch(object + 72)
+        hs_prefetch(object + 123)
     }
 }

@@ -62,3 +62,28 @@ struct FlowTableTests {
         #expect(buckets.max()! < 100 && buckets.min()! > 15)
     }
 }
+
+/// What the count-only path reads and writes for every bulk segment lies where `FlowTable.prefetchFlow` asks for it:
+/// within the object's first 124 bytes (a reordering of `TCPFlow`'s or `TCPHalfConnection`'s stored properties
+/// would move a field out of the prefetched lines without changing any result).
+struct FlowLayoutTests {
+    @Test func countOnlyFieldsLieInThePrefetchedBytes() {
+        let a = IPAddress(hi: 0, lo: 0x0a00_0001, isIPv6: false), b = IPAddress(hi: 0, lo: 0x0a00_0002, isIPv6: false)
+        let flow = TCPFlow(key: FlowKey(low: Endpoint(address: a, port: 1), high: Endpoint(address: b, port: 443), transport: 6),
+                           serial: 1, now: 0)
+        let base = Int(bitPattern: Unmanaged.passUnretained(flow).toOpaque())
+        func offset<T>(_ field: UnsafeMutablePointer<T>) -> Int { Int(bitPattern: field) - base }
+        func span<T>(_ field: UnsafeMutablePointer<T>) -> Range<Int> { offset(field)..<(offset(field) + MemoryLayout<T>.size) }
+        var spans: [Range<Int>] = []
+        withUnsafeMutablePointer(to: &flow.lastSeenSeconds) { spans.append(span($0)) }
+        withUnsafeMutablePointer(to: &flow.packets) { spans.append(span($0)) }
+        withUnsafeMutablePointer(to: &flow.lastActivity) { spans.append(span($0)) }
+        withUnsafeMutablePointer(to: &flow.halves.0.wantsData) { spans.append(span($0)) }
+        withUnsafeMutablePointer(to: &flow.halves.1.wantsData) { spans.append(span($0)) }
+        // The key is a `let`: its offset from the first counter, which follows it.
+        spans.append((spans[0].lowerBound - MemoryLayout<FlowKey>.stride)..<spans[0].lowerBound)
+        for s in spans {
+            #expect(s.lowerBound >= 16 && s.upperBound <= 124, "a count-only field at bytes \(s) of the flow")
+        }
+    }
+}
