@@ -70,6 +70,8 @@ public final class Correlator: EventSink {
     public var rememberedHellos: Int { hellos.values.reduce(0) { $0 + $1.count } }
     /// Served leaf certificates kept for linking requests.
     public var rememberedLeaves: Int { leafByFlow.count }
+    /// Times what is past the horizon was forgotten (for diagnostics and tests: each visits every client).
+    public private(set) var sweeps = 0
 
     public init(index: CTIndex = CTIndex(), options: Options = Options(), downstream: EventSink) {
         self.index = index
@@ -184,12 +186,13 @@ public final class Correlator: EventSink {
     @inline(__always)
     private func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
 
-    /// Moves the correlator's notion of now; every window of capture time, or every 4 096 remembered items,
-    /// forgets what is past the horizon.
+    /// Moves the correlator's notion of now; every window of capture time (at least every second: with a window of
+    /// 0 a sweep per hello would visit every client each time), or every 4 096 remembered items, forgets what is
+    /// past the horizon.
     private func advance(to micros: Int64) {
         if micros > newestMicros { newestMicros = micros }
         rememberedSinceSweep += 1
-        if rememberedSinceSweep >= 4096 || newestMicros &- lastSweepMicros > Int64(options.windowSeconds * 1_000_000) {
+        if rememberedSinceSweep >= 4096 || newestMicros &- lastSweepMicros > max(Int64(options.windowSeconds * 1_000_000), 1_000_000) {
             sweep()
         }
     }
@@ -197,6 +200,7 @@ public final class Correlator: EventSink {
     /// Forgets ClientHellos and served leaves older than twice the window (plus a second for timestamps slightly out
     /// of order): no request still held or yet to come can link to them.
     private func sweep() {
+        sweeps += 1
         rememberedSinceSweep = 0
         lastSweepMicros = newestMicros
         let horizon = newestMicros &- 2 * Int64(options.windowSeconds * 1_000_000) &- 1_000_000

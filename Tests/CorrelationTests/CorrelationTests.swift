@@ -52,6 +52,34 @@ extension EventCollector {
         #expect(correlator.rememberedHellos >= 100)
         #expect(sink.events.count == 20_000)
     }
+
+    /// With a window of 0 the horizon is a second: hellos are still forgotten, but swept once a second of capture
+    /// time, not on every hello (each sweep visits every client).
+    @Test func aZeroWindowSweepsOncePerSecond() throws {
+        let (events, _) = try correlate(["firefox-nostaple.pcap"])
+        guard case .clientHello(let hello)? = events.events.first(where: { if case .clientHello = $0 { return true } else { return false } }) else {
+            Issue.record("no ClientHello in firefox-nostaple.pcap")
+            return
+        }
+        var options = Correlator.Options()
+        options.windowSeconds = 0
+        let sink = EventCollector()
+        let correlator = Correlator(options: options, downstream: sink)
+        // 20 000 hellos from 200 clients, one every 100 ms: 2 000 s of capture time.
+        for i in 0..<20_000 {
+            var e = hello
+            e.context.seconds = hello.context.seconds + Int64(i / 10)
+            e.context.nanoseconds = UInt32(i % 10) * 100_000_000
+            e.context.source.address = IPAddress(hi: 0, lo: 0x0a00_0000 + UInt64(i % 200), isIPv6: false)
+            correlator.handle(.clientHello(e))
+        }
+        // At most one sweep per second of capture time (2 000, plus one per 4 096 hellos), not one per hello.
+        #expect(correlator.sweeps <= 2_005)
+        #expect(correlator.sweeps >= 900)
+        // The horizon is 1 s, swept every second or so: at most about 3 s of hellos.
+        #expect(correlator.rememberedHellos <= 30)
+        #expect(sink.events.count == 20_000)
+    }
 }
 
 @Suite struct LabCorrelation {
