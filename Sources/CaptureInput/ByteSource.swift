@@ -113,12 +113,13 @@ public final class ByteSource {
         guard complete, let base else { return }
         let limit = min(cursor + ByteSource.streamPrefetchDistance, count)
         var p = max(prefetched, cursor)
-        // Four lines per step (a prefetch never faults, so up to three lines past the end are harmless).
+        // Four lines per step (a prefetch never faults, so up to three lines past the end are harmless). Non-temporal:
+        // each line is read once, and the capture passing through should not evict what the analysis reads again.
         while p < limit {
-            hs_prefetch(base + p)
-            hs_prefetch(base + p + 64)
-            hs_prefetch(base + p + 128)
-            hs_prefetch(base + p + 192)
+            hs_prefetch_nta(base + p)
+            hs_prefetch_nta(base + p + 64)
+            hs_prefetch_nta(base + p + 128)
+            hs_prefetch_nta(base + p + 192)
             p += 256
         }
         prefetched = p
