@@ -68,6 +68,13 @@ final class FlowTable {
         slotIndex(key).flatMap { slots[$0].flow }
     }
 
+    /// The flow with `key`, not retained: the table keeps it alive until `remove` (nil when there is none).
+    @inline(__always)
+    func findUnretained(_ key: FlowKey) -> Unmanaged<TCPFlow>? {
+        guard let i = slotIndex(key), let ref = reference(i) else { return nil }
+        return Unmanaged<TCPFlow>.fromOpaque(ref)
+    }
+
     /// `find` for a key whose hash (`hash(key)`, e.g. from `prefetchSlot`) is known.
     @inline(__always)
     func find(_ key: FlowKey, hash h: Int) -> TCPFlow? {

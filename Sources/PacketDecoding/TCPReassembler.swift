@@ -171,23 +171,33 @@ public final class TCPReassembler {
                                               transport: IPProtocolNumber.tcp)
         let dir = sourceIsLow ? 0 : 1
         let flags = p.tcpFlags
-        let flow: TCPFlow
-        if let existing = flows.find(key) {
-            flow = existing
-        } else {
-            if flags.contains(.rst) { return }  // nothing to track
-            // Nothing to analyse either: a flow made for it would only linger until it expired.
-            if p.payload.count == 0 && !flags.contains(.syn) {
-                counters.untrackedSegments += 1
-                return
-            }
-            if flows.count >= limits.maximumFlows { makeRoom(now: now, sink: sink) }
-            counters.flowsCreated += 1
-            flow = TCPFlow(key: key, serial: counters.flowsCreated, now: now)
-            flows.insert(flow)
-            if flows.count > counters.peakFlows { counters.peakFlows = flows.count }
-            if !flags.contains(.syn) { counters.midstreamPickups += 1 }
+        // A flow the table holds is used without retaining it (two retains and releases per segment otherwise):
+        // the table keeps it alive until `end`, which keeps it alive itself while it removes it.
+        if let existing = flows.findUnretained(key) {
+            unowned(unsafe) let flow = existing.takeUnretainedValue()
+            segment(of: flow, dir: dir, p, now: now, sink: sink)
+            return
         }
+        if flags.contains(.rst) { return }  // nothing to track
+        // Nothing to analyse either: a flow made for it would only linger until it expired.
+        if p.payload.count == 0 && !flags.contains(.syn) {
+            counters.untrackedSegments += 1
+            return
+        }
+        if flows.count >= limits.maximumFlows { makeRoom(now: now, sink: sink) }
+        counters.flowsCreated += 1
+        let flow = TCPFlow(key: key, serial: counters.flowsCreated, now: now)
+        flows.insert(flow)
+        if flows.count > counters.peakFlows { counters.peakFlows = flows.count }
+        if !flags.contains(.syn) { counters.midstreamPickups += 1 }
+        segment(of: flow, dir: dir, p, now: now, sink: sink)
+    }
+
+    /// The rest of `process`, for the flow the segment belongs to.
+    @inline(__always)
+    private func segment<Sink: TCPStreamSink>(of flow: TCPFlow, dir: Int, _ p: borrowing DecodedPacket, now: Int64,
+                                              sink: Sink) {
+        let flags = p.tcpFlags
         flow.lastSeenSeconds = now
         flow.lastActivity = counters.segments
         flow.packets += 1
@@ -352,6 +362,9 @@ public final class TCPReassembler {
 
     /// Delivers what can be delivered, then forgets the flow.
     private func end<Sink: TCPStreamSink>(_ flow: TCPFlow, reason: FlowEndReason, sink: Sink) {
+        // The caller may hold the flow unretained (`process`): kept alive here past its removal from the table.
+        let kept = Unmanaged.passRetained(flow)
+        defer { kept.release() }
         while flow.halves.0.wantsData && !flow.halves.0.pending.isEmpty { skipGap(flow, &flow.halves.0, 0, sink) }
         while flow.halves.1.wantsData && !flow.halves.1.pending.isEmpty { skipGap(flow, &flow.halves.1, 1, sink) }
         releasePending(&flow.halves.0)
