@@ -46,8 +46,38 @@ public enum Paths {
         fclose(f)
     }
 
+    /// A path for a scratch file, in a directory of this test process that is removed, with what is in it, when
+    /// the process exits.
     public static func temporaryPath(_ name: String) -> String {
-        "/tmp/helloscope-test-\(getpid())-\(name)"
+        scratchDirectory + "/" + name
+    }
+
+    /// `/tmp/helloscope-test-PID`, made on first use; removed at exit (`atexit`).
+    public static let scratchDirectory: String = {
+        let dir = "/tmp/helloscope-test-\(getpid())"
+        mkdir(dir, 0o700)
+        atexit { removeTree("/tmp/helloscope-test-\(getpid())") }
+        return dir
+    }()
+
+    /// Removes `path` and, when it is a directory, everything under it (symbolic links are removed, not followed).
+    public static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if st.st_mode & S_IFMT == S_IFDIR, let dir = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
     }
 
     /// Every file under `directory` (recursively) whose name ends with one of `suffixes`.
