@@ -30,15 +30,18 @@ extension EventCollector {
 
 /// What the correlator keeps for linking depends on the last seconds of traffic, not on the length of the capture.
 @Suite struct CorrelatorMemory {
-    @Test func oldHellosAreForgottenAsCaptureTimeAdvances() throws {
+    /// A correlator with a window of `window` seconds that was handed 20 000 copies of a lab ClientHello from 200
+    /// clients, one every 100 ms (2 000 s of capture time), and the sink behind it; nil without the lab's hello.
+    func afterManyHellos(window: Double) throws -> (Correlator, EventCollector)? {
         let (events, _) = try correlate(["firefox-nostaple.pcap"])
         guard case .clientHello(let hello)? = events.events.first(where: { if case .clientHello = $0 { return true } else { return false } }) else {
             Issue.record("no ClientHello in firefox-nostaple.pcap")
-            return
+            return nil
         }
+        var options = Correlator.Options()
+        options.windowSeconds = window
         let sink = EventCollector()
-        let correlator = Correlator(downstream: sink)
-        // 20 000 hellos from 200 clients, one every 100 ms: 2 000 s of capture time.
+        let correlator = Correlator(options: options, downstream: sink)
         for i in 0..<20_000 {
             var e = hello
             e.context.seconds = hello.context.seconds + Int64(i / 10)
@@ -46,6 +49,11 @@ extension EventCollector {
             e.context.source.address = IPAddress(hi: 0, lo: 0x0a00_0000 + UInt64(i % 200), isIPv6: false)
             correlator.handle(.clientHello(e))
         }
+        return (correlator, sink)
+    }
+
+    @Test func oldHellosAreForgottenAsCaptureTimeAdvances() throws {
+        guard let (correlator, sink) = try afterManyHellos(window: 5) else { return }
         // Without forgetting: 200 clients × 32 hellos. The horizon is 2 × 5 s + 1 s, swept every 5 s: at most
         // 16 s of hellos, 160.
         #expect(correlator.rememberedHellos <= 160)
@@ -56,23 +64,7 @@ extension EventCollector {
     /// With a window of 0 the horizon is a second: hellos are still forgotten, but swept once a second of capture
     /// time, not on every hello (each sweep visits every client).
     @Test func aZeroWindowSweepsOncePerSecond() throws {
-        let (events, _) = try correlate(["firefox-nostaple.pcap"])
-        guard case .clientHello(let hello)? = events.events.first(where: { if case .clientHello = $0 { return true } else { return false } }) else {
-            Issue.record("no ClientHello in firefox-nostaple.pcap")
-            return
-        }
-        var options = Correlator.Options()
-        options.windowSeconds = 0
-        let sink = EventCollector()
-        let correlator = Correlator(options: options, downstream: sink)
-        // 20 000 hellos from 200 clients, one every 100 ms: 2 000 s of capture time.
-        for i in 0..<20_000 {
-            var e = hello
-            e.context.seconds = hello.context.seconds + Int64(i / 10)
-            e.context.nanoseconds = UInt32(i % 10) * 100_000_000
-            e.context.source.address = IPAddress(hi: 0, lo: 0x0a00_0000 + UInt64(i % 200), isIPv6: false)
-            correlator.handle(.clientHello(e))
-        }
+        guard let (correlator, sink) = try afterManyHellos(window: 0) else { return }
         // At most one sweep per second of capture time (2 000, plus one per 4 096 hellos), not one per hello.
         #expect(correlator.sweeps <= 2_005)
         #expect(correlator.sweeps >= 900)
