@@ -65,7 +65,7 @@ final class FlowTable {
 
     @inline(__always)
     func find(_ key: FlowKey) -> TCPFlow? {
-        slotIndex(key).flatMap { slots[$0].flow }
+        findUnretained(key)?.takeUnretainedValue()
     }
 
     /// The flow with `key`, not retained: the table keeps it alive until `remove` (nil when there is none).
